@@ -1,0 +1,112 @@
+# elvm: one Makefile for the library, the CLI, the spec runner, tests and examples.
+#
+#   make            build/elvm (CLI) and build/libelvm.a (embeddable library)
+#   make deps       install the Debian packages the project needs (only missing ones)
+#   make demo       deps + build + run the bundled examples
+#   make test       unit tests, example checks and the spec testsuite
+#   make spectest   the spec testsuite alone (../shared/testsuite, converted by wast2json)
+#   SANITIZE=1      ASan + UBSan build in build/asan/
+#   DISPATCH=switch portable switch dispatch instead of computed goto
+
+CC       ?= gcc
+SHARED   ?= ../shared
+TESTSUITE ?= $(SHARED)/testsuite
+WASI_CC  ?= clang
+WASI_SYSROOT ?= /usr/share/wasi-sysroot
+WASI_CFLAGS = --target=wasm32-wasi --sysroot=$(WASI_SYSROOT) -O2
+
+WARN   = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+         -Wimplicit-fallthrough -Wno-unused-parameter
+CFLAGS_BASE = $(WARN) -D_GNU_SOURCE -Ivm -Iwasi -g
+ifeq ($(SANITIZE),1)
+  B       = build/asan
+  OPT     = -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+  LDSAN   = -fsanitize=address,undefined
+else
+  B       = build
+  OPT     = -O2
+  LDSAN   =
+endif
+ifeq ($(DISPATCH),switch)
+  OPT += -DELVM_SWITCH_DISPATCH=1
+endif
+CFLAGS  = $(CFLAGS_BASE) $(OPT) $(EXTRA_CFLAGS)
+LDFLAGS = $(LDSAN) -lm
+
+VM_SRC    = $(wildcard vm/*.c)
+WASI_SRC  = $(wildcard wasi/*.c)
+CLI_SRC   = $(wildcard cli/*.c)
+SPEC_SRC  = $(wildcard spectest/*.c)
+UNIT_SRC  = $(wildcard tests/unit/test_*.c)
+LIB_OBJ   = $(patsubst %.c,$(B)/obj/%.o,$(VM_SRC) $(WASI_SRC))
+CLI_OBJ   = $(patsubst %.c,$(B)/obj/%.o,$(CLI_SRC))
+SPEC_OBJ  = $(patsubst %.c,$(B)/obj/%.o,$(SPEC_SRC))
+UNIT_BIN  = $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+
+EXAMPLE_SRC  = $(wildcard examples/*.c)
+EXAMPLE_WASM = $(patsubst examples/%.c,build/examples/%.wasm,$(EXAMPLE_SRC))
+
+.PHONY: all deps demo test unit spectest examples-test clean
+all: $(B)/elvm $(B)/libelvm.a
+
+DEB_PKGS = gcc make clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt binaryen \
+           libcmocka-dev libssl-dev libcjson-dev nodejs
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	else echo "make deps: all packages present"; fi
+
+$(B)/obj/%.o: %.c $(wildcard vm/*.h vm/*.def wasi/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/libelvm.a: $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/elvm: $(CLI_OBJ) $(B)/libelvm.a
+	$(CC) $(CLI_OBJ) $(B)/libelvm.a $(LDFLAGS) -o $@
+
+$(B)/elvm-spectest: $(SPEC_OBJ) $(B)/libelvm.a
+	$(CC) $(SPEC_OBJ) $(B)/libelvm.a $(LDFLAGS) -lcjson -o $@
+
+$(B)/tests/%: tests/unit/%.c $(B)/libelvm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $< $(B)/libelvm.a $(LDFLAGS) -lcmocka -o $@
+
+# ---- spec testsuite ---------------------------------------------------------------------
+SPEC_WAST = $(wildcard $(TESTSUITE)/*.wast)
+SPEC_JSON = $(patsubst $(TESTSUITE)/%.wast,build/spec/%.json,$(SPEC_WAST))
+
+build/spec/%.json: $(TESTSUITE)/%.wast
+	@mkdir -p build/spec
+	@wast2json $< -o $@
+
+spectest: $(B)/elvm-spectest $(SPEC_JSON)
+	$(B)/elvm-spectest --known-failures spectest/known-failures $(SPEC_JSON)
+
+# ---- examples -------------------------------------------------------------------------
+build/examples/%.wasm: examples/%.c
+	@mkdir -p build/examples
+	$(WASI_CC) $(WASI_CFLAGS) $< -o $@
+
+examples-test: $(B)/elvm $(EXAMPLE_WASM)
+	@B=$(B) sh tests/examples.sh
+
+demo: deps
+	$(MAKE) all $(EXAMPLE_WASM)
+	@B=$(B) sh examples/demo.sh
+
+# ---- tests ------------------------------------------------------------------------------
+unit: $(UNIT_BIN)
+	@rc=0; for t in $(UNIT_BIN); do $$t || rc=1; done; exit $$rc
+
+test: all unit examples-test spectest
+
+clean:
+	rm -rf build

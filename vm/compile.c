@@ -1,0 +1,1032 @@
+/* compile.c: validates one function body (spec 3.3, algorithm of the appendix) and, in
+ * the same pass, compiles it to direct-threaded code.
+ *
+ * Every operand of the wasm stack has a frame slot known here: slot = locals + its depth.
+ * Instructions name their operands by slot, so nothing is pushed or popped at run time.
+ * `local.get` emits no code: its stack entry just refers to the local's slot ("lazy")
+ * until something could change that local, a branch merges control flow, or a call needs
+ * its arguments in place; then the value is copied to its own slot ("materialized").
+ * A `local.set` right after the instruction producing its value rewrites that
+ * instruction's destination instead of copying. Branch targets and stack heights are
+ * resolved here; the interpreter never searches for a label. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "runtime.h"
+
+typedef struct ventry {
+    elvm_valtype type; /* 0: unknown (stack-polymorphic) */
+    uint32_t slot;     /* where the value is now: its own slot, or a local's (lazy) */
+    uint32_t canon;    /* its own slot */
+} ventry;
+
+typedef struct ctrl {
+    elvm_opcode kind; /* OP_BLOCK, OP_LOOP, OP_IF, OP_ELSE; the function body is a BLOCK */
+    const elvm_valtype *params, *results;
+    uint32_t nparams, nresults;
+    uint32_t height;    /* operand entries below this frame */
+    uint32_t base_slot; /* slot of the first label value */
+    bool unreachable;
+    size_t start;       /* loop: code index of the header */
+    size_t patches;     /* forward branches to the end: index+1 of the newest, 0 none */
+    size_t else_cell;   /* if: index+1 of the BR_UNLESS target to patch at else/end */
+} ctrl;
+
+typedef struct ctx {
+    elvm_module *m;
+    func_def *f;
+    const functype *type;
+    reader r;
+    const void *const *H;
+    bool fuel;
+    /* locals */
+    uint32_t nlocals; /* params + declared */
+    uint32_t *local_slot;
+    uint32_t nlocal_slots;
+    /* operand and control stacks */
+    ventry *vals;
+    uint32_t nvals;
+    size_t capvals;
+    ctrl *ctrls;
+    uint32_t nctrls;
+    size_t capctrls;
+    bool reach; /* whether the code being emitted can run (validation aside) */
+    uint32_t *scratch;
+    size_t capscratch;
+    ventry *tmpv;
+    size_t captmpv;
+    uint32_t max_slot;
+    uint32_t nlazy;
+    /* code */
+    cell *code;
+    size_t ncode, capcode;
+    size_t *relocs; /* cells holding a code index to turn into a pointer */
+    size_t nrelocs, caprelocs;
+    size_t last_dst; /* index+1 of the dst cell of the last simple op, 0 none */
+    size_t fuel_cell; /* index+1 of the current FUEL op's cost cell */
+} ctx;
+
+#define FAIL(c, ...) elvm__rfail(&(c)->r, ELVM_INVALID, __VA_ARGS__)
+
+static void *grow(ctx *c, void *p, size_t *cap, size_t need, size_t size) {
+    if (need <= *cap) return p;
+    size_t n = *cap ? *cap * 2 : 64;
+    while (n < need) n *= 2;
+    void *q = elvm__realloc(p, n * size);
+    if (!q) elvm__rfail(&c->r, ELVM_NOMEM, "out of memory");
+    *cap = n;
+    return q;
+}
+
+/* ---- code emission -------------------------------------------------------------------- */
+
+static inline bool live(ctx *c) { return c->reach; }
+
+static size_t emit_cell(ctx *c, cell x) {
+    c->code = grow(c, c->code, &c->capcode, c->ncode + 1, sizeof(cell));
+    c->code[c->ncode] = x;
+    c->last_dst = 0;
+    return c->ncode++;
+}
+
+static size_t emit_h(ctx *c, elvm_handler h) { return emit_cell(c, (cell){.h = c->H[h]}); }
+static size_t emit_ab(ctx *c, uint32_t a, uint32_t b) {
+    return emit_cell(c, (cell){.s = {a, b}});
+}
+static size_t emit_u64(ctx *c, uint64_t v) { return emit_cell(c, (cell){.u64 = v}); }
+
+/* A cell that will hold a code pointer; `index` is filled now or by a patch. */
+static size_t emit_target(ctx *c, size_t index) {
+    size_t at = emit_u64(c, index);
+    c->relocs = grow(c, c->relocs, &c->caprelocs, c->nrelocs + 1, sizeof(size_t));
+    c->relocs[c->nrelocs++] = at;
+    return at;
+}
+
+static void fuel_block(ctx *c) {
+    if (!c->fuel || !live(c)) return;
+    emit_h(c, H_FUEL);
+    c->fuel_cell = emit_u64(c, 0) + 1;
+}
+
+static void count_instr(ctx *c) {
+    if (c->fuel && c->fuel_cell && live(c)) c->code[c->fuel_cell - 1].u64++;
+}
+
+/* ---- operand stack ---------------------------------------------------------------------- */
+
+static uint32_t next_canon(ctx *c) {
+    if (c->nvals == 0) return c->nlocal_slots;
+    ventry *v = &c->vals[c->nvals - 1];
+    return v->canon + elvm__slots_of(v->type ? v->type : ELVM_I64);
+}
+
+static ventry *push(ctx *c, elvm_valtype t) {
+    c->vals = grow(c, c->vals, &c->capvals, c->nvals + 1, sizeof(ventry));
+    uint32_t canon = next_canon(c);
+    ventry *v = &c->vals[c->nvals++];
+    v->type = t;
+    v->slot = v->canon = canon;
+    uint32_t top = canon + elvm__slots_of(t ? t : ELVM_I64);
+    if (top > c->max_slot) c->max_slot = top;
+    if (c->max_slot > ELVM_MAX_FRAME_SLOTS)
+        elvm__rfail(&c->r, ELVM_LIMIT, "function frame too large");
+    return v;
+}
+
+static ventry pop_any(ctx *c) {
+    ctrl *f = &c->ctrls[c->nctrls - 1];
+    if (c->nvals == f->height) {
+        if (f->unreachable) return (ventry){0, next_canon(c), next_canon(c)};
+        FAIL(c, "type mismatch: operand stack empty");
+    }
+    ventry v = c->vals[--c->nvals];
+    if (v.slot != v.canon) c->nlazy--;
+    return v;
+}
+
+static const char *tname(elvm_valtype t) { return t ? elvm_valtype_name(t) : "unknown"; }
+
+static ventry pop(ctx *c, elvm_valtype want) {
+    ventry v = pop_any(c);
+    if (v.type && want && v.type != want)
+        FAIL(c, "type mismatch: expected %s, got %s", tname(want), tname(v.type));
+    return v;
+}
+
+/* Pops `n` values of `types` and pushes them back where they were: a type check of the
+ * top of the stack that also makes the entries exist in stack-polymorphic code. */
+static void check_top(ctx *c, const elvm_valtype *types, uint32_t n) {
+    c->tmpv = grow(c, c->tmpv, &c->captmpv, (size_t)n + 1, sizeof(ventry));
+    ventry *save = c->tmpv;
+    for (uint32_t i = n; i-- > 0;) save[i] = pop(c, types[i]);
+    for (uint32_t i = 0; i < n; i++) {
+        ventry *v = push(c, types[i]);
+        if (save[i].type && save[i].slot != save[i].canon) {
+            v->slot = save[i].slot;
+            c->nlazy++;
+        }
+    }
+}
+
+static bool is_num(elvm_valtype t) { return t == 0 || !elvm__is_reftype(t); }
+
+/* Copies a lazy entry into its own slot. */
+static void materialize(ctx *c, ventry *v) {
+    if (v->slot == v->canon) return;
+    if (live(c)) {
+        emit_h(c, H_COPY);
+        emit_ab(c, v->canon, v->slot);
+    }
+    v->slot = v->canon;
+    c->nlazy--;
+}
+
+static void materialize_all(ctx *c) {
+    for (uint32_t i = 0; c->nlazy && i < c->nvals; i++) materialize(c, &c->vals[i]);
+}
+
+static void materialize_top(ctx *c, uint32_t n) {
+    for (uint32_t i = c->nvals - n; c->nlazy && i < c->nvals; i++) materialize(c, &c->vals[i]);
+}
+
+static void materialize_local(ctx *c, uint32_t ls) {
+    for (uint32_t i = 0; c->nlazy && i < c->nvals; i++)
+        if (c->vals[i].slot == ls && c->vals[i].canon != ls) materialize(c, &c->vals[i]);
+}
+
+/* ---- control stack ----------------------------------------------------------------------- */
+
+static void push_ctrl(ctx *c, elvm_opcode kind, const elvm_valtype *params, uint32_t np,
+                      const elvm_valtype *results, uint32_t nr) {
+    if (c->nctrls >= ELVM_MAX_NESTING) elvm__rfail(&c->r, ELVM_LIMIT, "blocks nested too deep");
+    size_t cap = c->capctrls;
+    c->ctrls = grow(c, c->ctrls, &cap, c->nctrls + 1, sizeof(ctrl));
+    c->capctrls = (uint32_t)cap;
+    ctrl *f = &c->ctrls[c->nctrls++];
+    memset(f, 0, sizeof *f);
+    f->kind = kind;
+    f->params = params;
+    f->nparams = np;
+    f->results = results;
+    f->nresults = nr;
+    f->height = c->nvals;
+    f->base_slot = next_canon(c);
+    f->unreachable = false;
+    for (uint32_t i = 0; i < np; i++) push(c, params[i]);
+}
+
+static void set_unreachable(ctx *c) {
+    ctrl *f = &c->ctrls[c->nctrls - 1];
+    for (uint32_t i = f->height; i < c->nvals; i++)
+        if (c->vals[i].slot != c->vals[i].canon) c->nlazy--;
+    c->nvals = f->height;
+    f->unreachable = true;
+    c->reach = false;
+}
+
+static ctrl *label(ctx *c, uint32_t depth) {
+    if (depth >= c->nctrls) FAIL(c, "unknown label %u", depth);
+    return &c->ctrls[c->nctrls - 1 - depth];
+}
+
+static void label_types(ctrl *l, const elvm_valtype **types, uint32_t *n) {
+    if (l->kind == OP_LOOP) { *types = l->params; *n = l->nparams; }
+    else { *types = l->results; *n = l->nresults; }
+}
+
+/* Checks the label values on top of the stack without popping them. */
+static void check_label_values(ctx *c, const elvm_valtype *types, uint32_t n) {
+    ctrl *f = &c->ctrls[c->nctrls - 1];
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t depth = n - 1 - i; /* from the top */
+        if (c->nvals - f->height <= depth) {
+            if (f->unreachable) continue;
+            FAIL(c, "type mismatch: branch needs %u values", n);
+        }
+        elvm_valtype have = c->vals[c->nvals - 1 - depth].type;
+        if (have && have != types[i])
+            FAIL(c, "type mismatch: branch expects %s, got %s", tname(types[i]), tname(have));
+    }
+}
+
+/* Emits the copies that move the top `n` values into label `l`'s slots. */
+static bool label_copies_needed(ctx *c, ctrl *l, uint32_t n) {
+    uint32_t dst = l->base_slot;
+    for (uint32_t i = 0; i < n; i++) {
+        ventry *v = &c->vals[c->nvals - n + i];
+        if (v->slot != dst) return true;
+        dst += elvm__slots_of(v->type);
+    }
+    return false;
+}
+
+static void emit_label_copies(ctx *c, ctrl *l, uint32_t n) {
+    uint32_t dst = l->base_slot;
+    for (uint32_t i = 0; i < n; i++) {
+        ventry *v = &c->vals[c->nvals - n + i];
+        if (v->slot != dst) {
+            emit_h(c, H_COPY);
+            emit_ab(c, dst, v->slot);
+        }
+        dst += elvm__slots_of(v->type);
+    }
+}
+
+/* A target cell for a jump to label `l`: the loop header, or a patch at its end. */
+static void emit_label_target(ctx *c, ctrl *l) {
+    if (l->kind == OP_LOOP) {
+        emit_target(c, l->start);
+    } else {
+        size_t at = emit_target(c, l->patches);
+        l->patches = at + 1;
+    }
+}
+
+static void patch_list(ctx *c, size_t head, size_t dest) {
+    while (head) {
+        size_t at = head - 1;
+        head = (size_t)c->code[at].u64;
+        c->code[at].u64 = dest;
+    }
+}
+
+/* ---- immediates -------------------------------------------------------------------------- */
+
+static uint32_t r_u32(ctx *c) { return elvm__r_u32(&c->r); }
+
+/* Storage for single-result block types, which must outlive the block's frame. */
+static const elvm_valtype *single_type(elvm_valtype t) {
+    static const elvm_valtype all[] = {ELVM_I32, ELVM_I64, ELVM_F32, ELVM_F64,
+                                       ELVM_V128, ELVM_FUNCREF, ELVM_EXTERNREF};
+    for (size_t k = 0; k < sizeof all / sizeof *all; k++)
+        if (all[k] == t) return &all[k];
+    return NULL;
+}
+
+static void blocktype(ctx *c, const elvm_valtype **params, uint32_t *np,
+                      const elvm_valtype **results, uint32_t *nr) {
+    uint8_t b = c->r.p < c->r.end ? *c->r.p : 0;
+    *params = NULL;
+    *np = 0;
+    if (b == 0x40) {
+        c->r.p++;
+        *results = NULL;
+        *nr = 0;
+    } else if (b >= 0x40 && b < 0x80) {
+        *results = single_type(elvm__r_valtype(&c->r));
+        *nr = 1;
+    } else {
+        int64_t idx = elvm__r_s33(&c->r);
+        if (idx < 0) elvm__rfail(&c->r, ELVM_MALFORMED, "malformed block type");
+        if ((uint64_t)idx >= c->m->ntypes) FAIL(c, "unknown type %lld", (long long)idx);
+        const functype *t = &c->m->types[idx];
+        *params = t->params;
+        *np = t->nparams;
+        *results = t->results;
+        *nr = t->nresults;
+    }
+}
+
+static uint32_t memarg(ctx *c, uint32_t bytes, uint64_t *offset) {
+    uint32_t align = r_u32(c);
+    *offset = r_u32(c);
+    if (c->m->nmems == 0) FAIL(c, "unknown memory 0");
+    if (align >= 32 || (1u << align) > bytes) FAIL(c, "alignment must not be larger than natural");
+    return align;
+}
+
+static void need_memory(ctx *c) {
+    if (c->m->nmems == 0) FAIL(c, "unknown memory 0");
+}
+
+/* memory.init and data.drop need the data count section (spec 5.5.16). Without a data
+ * section there is no segment to name, which validation reports as "unknown data
+ * segment" — as the testsuite expects of text modules converted to binary. */
+static void need_datacount(ctx *c) {
+    if (!c->m->has_datacount && c->m->ndatas > 0)
+        elvm__rfail(&c->r, ELVM_MALFORMED, "data count section required");
+}
+
+static uint32_t table_idx(ctx *c) {
+    uint32_t t = r_u32(c);
+    if (t >= c->m->ntables) FAIL(c, "unknown table %u", t);
+    return t;
+}
+
+static void zero_byte(ctx *c) {
+    if (elvm__r_u8(&c->r) != 0) {
+        c->r.p--;
+        elvm__rfail(&c->r, ELVM_MALFORMED, "zero byte expected");
+    }
+}
+
+/* ---- instruction shapes ----------------------------------------------------------------- */
+
+static const struct { elvm_valtype in, out; uint8_t bytes; bool bin, load, store; } shape[OP__COUNT] = {
+#define OP_SPECIAL(n, c)
+#define OP_UN(n, c, a, r) [OP_##n] = {ELVM_##a, ELVM_##r, 0, false, false, false},
+#define OP_BIN(n, c, a, r) [OP_##n] = {ELVM_##a, ELVM_##r, 0, true, false, false},
+#define OP_LOAD(n, c, t, b) [OP_##n] = {ELVM_I32, ELVM_##t, b, false, true, false},
+#define OP_STORE(n, c, t, b) [OP_##n] = {ELVM_##t, 0, b, false, false, true},
+#include "opcodes.def"
+#undef OP_SPECIAL
+#undef OP_UN
+#undef OP_BIN
+#undef OP_LOAD
+#undef OP_STORE
+};
+
+static const elvm_handler handler_of[OP__COUNT] = {
+#define OP_SPECIAL(n, c)
+#define OP_UN(n, c, a, r) [OP_##n] = H_##n,
+#define OP_BIN(n, c, a, r) [OP_##n] = H_##n,
+#define OP_LOAD(n, c, t, b) [OP_##n] = H_##n,
+#define OP_STORE(n, c, t, b) [OP_##n] = H_##n,
+#include "opcodes.def"
+#undef OP_SPECIAL
+#undef OP_UN
+#undef OP_BIN
+#undef OP_LOAD
+#undef OP_STORE
+};
+
+/* Emits `h d|a [b|0]` for a value op and pushes its result. */
+static void simple_result(ctx *c, elvm_handler h, elvm_valtype out, uint32_t a, uint32_t b,
+                          bool two) {
+    ventry *r = push(c, out);
+    if (!live(c)) return;
+    emit_h(c, h);
+    size_t at = emit_ab(c, r->canon, a);
+    if (two) emit_ab(c, b, 0);
+    c->last_dst = at + 1;
+}
+
+/* ---- the instructions with their own rules ------------------------------------------- */
+
+static void op_br(ctx *c, uint32_t depth) {
+    ctrl *l = label(c, depth);
+    const elvm_valtype *types;
+    uint32_t n;
+    label_types(l, &types, &n);
+    check_label_values(c, types, n);
+    if (live(c)) {
+        emit_label_copies(c, l, n);
+        emit_h(c, l->kind == OP_LOOP ? H_BR_LOOP : H_BR);
+        emit_label_target(c, l);
+    }
+    set_unreachable(c);
+}
+
+static void op_br_if(ctx *c, uint32_t depth) {
+    ventry cond = pop(c, ELVM_I32);
+    ctrl *l = label(c, depth);
+    const elvm_valtype *types;
+    uint32_t n;
+    label_types(l, &types, &n);
+    check_top(c, types, n); /* the label's types stay on the stack (spec br_if rule) */
+    if (live(c)) {
+        if (label_copies_needed(c, l, n)) {
+            emit_h(c, H_BR_UNLESS);
+            emit_ab(c, cond.slot, 0);
+            size_t skip = emit_target(c, 0);
+            emit_label_copies(c, l, n);
+            emit_h(c, l->kind == OP_LOOP ? H_BR_LOOP : H_BR);
+            emit_label_target(c, l);
+            c->code[skip].u64 = c->ncode;
+        } else {
+            emit_h(c, l->kind == OP_LOOP ? H_BR_IF_LOOP : H_BR_IF);
+            emit_ab(c, cond.slot, 0);
+            emit_label_target(c, l);
+        }
+        fuel_block(c);
+    }
+}
+
+static void op_br_table(ctx *c) {
+    uint32_t n = r_u32(c);
+    if (n > ELVM_MAX_BR_TABLE) elvm__rfail(&c->r, ELVM_LIMIT, "br_table too large");
+    if ((uint64_t)n > (uint64_t)(c->r.end - c->r.p))
+        elvm__rfail(&c->r, ELVM_MALFORMED, "unexpected end");
+    c->scratch = grow(c, c->scratch, &c->capscratch, (size_t)n + 1, sizeof(uint32_t));
+    uint32_t *depths = c->scratch;
+    for (uint32_t i = 0; i <= n; i++) depths[i] = r_u32(c); /* malformed before invalid */
+    ventry idx = pop(c, ELVM_I32);
+    uint32_t dflt = depths[n];
+    if (dflt >= c->nctrls) FAIL(c, "unknown label %u", dflt);
+    const elvm_valtype *dtypes;
+    uint32_t arity;
+    label_types(label(c, dflt), &dtypes, &arity);
+    for (uint32_t i = 0; i <= n; i++) {
+        if (depths[i] >= c->nctrls) FAIL(c, "unknown label %u", depths[i]);
+        const elvm_valtype *t;
+        uint32_t k;
+        label_types(label(c, depths[i]), &t, &k);
+        if (k != arity) FAIL(c, "type mismatch: br_table targets have different arities");
+        check_label_values(c, t, k);
+    }
+    if (live(c)) {
+        emit_h(c, H_BR_TABLE);
+        emit_ab(c, idx.slot, n + 1);
+        size_t first = c->ncode;
+        for (uint32_t i = 0; i <= n; i++) emit_target(c, 0);
+        /* each target: straight to its label, or through a stub that moves the values */
+        for (uint32_t i = 0; i <= n; i++) {
+            ctrl *l = label(c, depths[i]);
+            if (!label_copies_needed(c, l, arity)) {
+                if (l->kind == OP_LOOP) c->code[first + i].u64 = l->start;
+                else {
+                    c->code[first + i].u64 = l->patches;
+                    l->patches = first + i + 1;
+                }
+                continue;
+            }
+            c->code[first + i].u64 = c->ncode;
+            emit_label_copies(c, l, arity);
+            emit_h(c, l->kind == OP_LOOP ? H_BR_LOOP : H_BR);
+            emit_label_target(c, l);
+        }
+    }
+    set_unreachable(c);
+}
+
+static void emit_return(ctx *c) {
+    const functype *t = c->type;
+    check_top(c, t->results, t->nresults);
+    if (live(c)) {
+        materialize_top(c, t->nresults);
+        uint32_t src = t->nresults ? c->vals[c->nvals - t->nresults].canon : 0;
+        uint32_t nslots = 0;
+        for (uint32_t i = 0; i < t->nresults; i++) nslots += elvm__slots_of(t->results[i]);
+        emit_h(c, H_RETURN);
+        emit_ab(c, nslots, src);
+    }
+    set_unreachable(c);
+}
+
+static void op_call(ctx *c, const functype *t, elvm_handler h, uint32_t a, uint32_t b,
+                    uint32_t idx_slot) {
+    for (uint32_t i = t->nparams; i-- > 0;) pop(c, t->params[i]);
+    uint32_t argbase = next_canon(c);
+    if (live(c)) {
+        /* the arguments are materialized in their own slots: pop kept the entries */
+        ventry *args = &c->vals[c->nvals];
+        for (uint32_t i = 0; i < t->nparams; i++)
+            if (args[i].slot != args[i].canon) {
+                emit_h(c, H_COPY);
+                emit_ab(c, args[i].canon, args[i].slot);
+            }
+        emit_h(c, h);
+        if (h == H_CALL_INDIRECT) {
+            emit_ab(c, a, b);
+            emit_ab(c, idx_slot, argbase);
+        } else {
+            emit_ab(c, a, argbase);
+        }
+    }
+    for (uint32_t i = 0; i < t->nresults; i++) push(c, t->results[i]);
+}
+
+static void op_end(ctx *c) {
+    ctrl *f = &c->ctrls[c->nctrls - 1];
+    /* the results must be exactly on the stack */
+    check_top(c, f->results, f->nresults);
+    if (c->nvals - f->nresults != f->height) FAIL(c, "type mismatch: values remain at end of block");
+    if (f->kind == OP_IF) {
+        /* an if without else passes its params through: they must equal the results */
+        if (f->nparams != f->nresults ||
+            (f->nparams && memcmp(f->params, f->results, f->nparams * sizeof(elvm_valtype))))
+            FAIL(c, "type mismatch: if without else must have equal params and results");
+    }
+    materialize_top(c, f->nresults);
+    for (uint32_t i = 0; i < f->nresults; i++) pop_any(c);
+    if (f->else_cell) c->code[f->else_cell - 1].u64 = c->ncode;
+    patch_list(c, f->patches, c->ncode);
+    /* code after the end runs if the block fell through or was branched to */
+    c->reach = c->reach || f->patches != 0 || f->else_cell != 0;
+    const elvm_valtype *results = f->results;
+    uint32_t nr = f->nresults;
+    c->nctrls--;
+    if (c->nctrls == 0) return;
+    for (uint32_t i = 0; i < nr; i++) push(c, results[i]);
+    c->last_dst = 0;
+    fuel_block(c);
+}
+
+static void op_else(ctx *c) {
+    ctrl *f = &c->ctrls[c->nctrls - 1];
+    if (f->kind != OP_IF) elvm__rfail(&c->r, ELVM_MALFORMED, "else without if");
+    check_top(c, f->results, f->nresults);
+    if (c->nvals - f->nresults != f->height) FAIL(c, "type mismatch: values remain at else");
+    materialize_top(c, f->nresults);
+    for (uint32_t i = 0; i < f->nresults; i++) pop_any(c);
+    if (live(c)) {
+        emit_h(c, H_BR);
+        emit_label_target(c, f);
+    }
+    /* the else branch starts where the if's false edge lands */
+    c->reach = f->else_cell != 0;
+    if (f->else_cell) c->code[f->else_cell - 1].u64 = c->ncode;
+    f->else_cell = 0;
+    f->kind = OP_ELSE;
+    f->unreachable = false;
+    for (uint32_t i = 0; i < f->nparams; i++) push(c, f->params[i]);
+    fuel_block(c);
+}
+
+/* ---- the body ----------------------------------------------------------------------------- */
+
+static elvm_handler load_store_handler(elvm_opcode op) { return handler_of[op]; }
+
+static void compile_body(ctx *c) {
+    elvm_module *m = c->m;
+    reader *r = &c->r;
+    push_ctrl(c, OP_BLOCK, NULL, 0, c->type->results, c->type->nresults);
+    fuel_block(c);
+    while (c->nctrls > 0) {
+        if (r->p >= r->end) elvm__rfail(r, ELVM_MALFORMED, "unexpected end of section or function");
+        elvm_opcode op = elvm__r_opcode(r);
+        count_instr(c);
+        switch (op) {
+        case OP_UNREACHABLE:
+            if (live(c)) emit_h(c, H_UNREACHABLE);
+            set_unreachable(c);
+            break;
+        case OP_NOP: break;
+        case OP_BLOCK: case OP_LOOP: case OP_IF: {
+            const elvm_valtype *p, *res;
+            uint32_t np, nr;
+            blocktype(c, &p, &np, &res, &nr);
+            ventry cond = {0, 0, 0};
+            if (op == OP_IF) cond = pop(c, ELVM_I32);
+            check_top(c, p, np);
+            materialize_all(c); /* control flow merges below: every value in its slot */
+            for (uint32_t i = 0; i < np; i++) pop_any(c);
+            size_t else_cell = 0;
+            if (op == OP_IF && live(c)) {
+                emit_h(c, H_BR_UNLESS);
+                emit_ab(c, cond.slot, 0);
+                else_cell = emit_target(c, 0) + 1;
+            }
+            /* the params stay where they are: pop them and let push_ctrl push them back */
+            push_ctrl(c, op, p, np, res, nr);
+            ctrl *f = &c->ctrls[c->nctrls - 1];
+            f->else_cell = else_cell;
+            f->start = c->ncode;
+            if (op != OP_BLOCK) fuel_block(c);
+            c->last_dst = 0;
+            break;
+        }
+        case OP_ELSE: op_else(c); break;
+        case OP_END: op_end(c); break;
+        case OP_BR: op_br(c, r_u32(c)); break;
+        case OP_BR_IF: op_br_if(c, r_u32(c)); break;
+        case OP_BR_TABLE: op_br_table(c); break;
+        case OP_RETURN: emit_return(c); break;
+        case OP_CALL: {
+            uint32_t fi = r_u32(c);
+            if (fi >= m->nfuncs) FAIL(c, "unknown function %u", fi);
+            op_call(c, &m->types[m->func_types[fi]], H_CALL, fi, 0, 0);
+            break;
+        }
+        case OP_CALL_INDIRECT: {
+            uint32_t ti = r_u32(c);
+            uint32_t tab = r_u32(c);
+            if (tab >= m->ntables) FAIL(c, "unknown table %u", tab);
+            if (ti >= m->ntypes) FAIL(c, "unknown type %u", ti);
+            if (m->tables[tab].reftype != ELVM_FUNCREF) FAIL(c, "type mismatch: call_indirect on a table of externref");
+            ventry idx = pop(c, ELVM_I32);
+            op_call(c, &m->types[ti], H_CALL_INDIRECT, m->types[ti].canon, tab, idx.slot);
+            break;
+        }
+        case OP_DROP: pop_any(c); break;
+        case OP_SELECT: case OP_SELECT_T: {
+            elvm_valtype want = 0;
+            if (op == OP_SELECT_T) {
+                uint32_t n = r_u32(c);
+                if (n != 1) {
+                    if (n > 1 && n <= 1000) for (uint32_t i = 0; i < n; i++) elvm__r_valtype(r);
+                    FAIL(c, "invalid result arity");
+                }
+                want = elvm__r_valtype(r);
+            }
+            ventry cond = pop(c, ELVM_I32);
+            ventry b = pop(c, want);
+            ventry a = pop(c, want);
+            elvm_valtype t = want;
+            if (!want) {
+                if (!is_num(a.type) || !is_num(b.type)) FAIL(c, "type mismatch: select needs numeric operands");
+                if (a.type && b.type && a.type != b.type) FAIL(c, "type mismatch: select operands differ");
+                t = a.type ? a.type : b.type;
+            }
+            ventry *res = push(c, t);
+            if (live(c)) {
+                emit_h(c, H_SELECT);
+                size_t at = emit_ab(c, res->canon, cond.slot);
+                emit_ab(c, a.slot, b.slot);
+                c->last_dst = at + 1;
+            }
+            break;
+        }
+        case OP_LOCAL_GET: {
+            uint32_t x = r_u32(c);
+            if (x >= c->nlocals) FAIL(c, "unknown local %u", x);
+            ventry *v = push(c, c->f->local_types[x]);
+            v->slot = c->local_slot[x];
+            c->nlazy++;
+            break;
+        }
+        case OP_LOCAL_SET: case OP_LOCAL_TEE: {
+            uint32_t x = r_u32(c);
+            if (x >= c->nlocals) FAIL(c, "unknown local %u", x);
+            elvm_valtype t = c->f->local_types[x];
+            uint32_t ls = c->local_slot[x];
+            size_t last = c->last_dst;
+            ventry v = pop(c, t);
+            if (live(c)) {
+                bool fresh = last && v.slot == v.canon && c->code[last - 1].s.a == v.canon;
+                uint32_t refs_before = c->nlazy;
+                materialize_local(c, ls);
+                if (fresh && refs_before == c->nlazy) {
+                    c->code[last - 1].s.a = ls; /* the producer writes the local itself */
+                } else if (v.slot != ls) {
+                    emit_h(c, H_COPY);
+                    emit_ab(c, ls, v.slot);
+                }
+            }
+            if (op == OP_LOCAL_TEE) {
+                ventry *nv = push(c, t);
+                if (live(c)) {
+                    nv->slot = ls;
+                    c->nlazy++;
+                }
+            }
+            c->last_dst = 0;
+            break;
+        }
+        case OP_GLOBAL_GET: {
+            uint32_t g = r_u32(c);
+            if (g >= m->nglobals) FAIL(c, "unknown global %u", g);
+            simple_result(c, H_GLOBAL_GET, m->globals[g].type, g, 0, false);
+            /* GLOBAL_GET's layout is d|globalidx: simple_result wrote (canon, g) */
+            break;
+        }
+        case OP_GLOBAL_SET: {
+            uint32_t g = r_u32(c);
+            if (g >= m->nglobals) FAIL(c, "unknown global %u", g);
+            if (!m->globals[g].mut) FAIL(c, "global is immutable");
+            ventry v = pop(c, m->globals[g].type);
+            if (live(c)) {
+                emit_h(c, H_GLOBAL_SET);
+                emit_ab(c, v.slot, g);
+            }
+            break;
+        }
+        case OP_TABLE_GET: {
+            uint32_t t = table_idx(c);
+            ventry i = pop(c, ELVM_I32);
+            simple_result(c, H_TABLE_GET, m->tables[t].reftype, i.slot, t, true);
+            break;
+        }
+        case OP_TABLE_SET: {
+            uint32_t t = table_idx(c);
+            ventry v = pop(c, m->tables[t].reftype);
+            ventry i = pop(c, ELVM_I32);
+            if (live(c)) {
+                emit_h(c, H_TABLE_SET);
+                emit_ab(c, i.slot, v.slot);
+                emit_ab(c, t, 0);
+            }
+            break;
+        }
+        case OP_TABLE_SIZE: {
+            uint32_t t = table_idx(c);
+            simple_result(c, H_TABLE_SIZE, ELVM_I32, t, 0, false);
+            break;
+        }
+        case OP_TABLE_GROW: {
+            uint32_t t = table_idx(c);
+            ventry n = pop(c, ELVM_I32);
+            ventry v = pop(c, m->tables[t].reftype);
+            simple_result(c, H_TABLE_GROW, ELVM_I32, v.slot, 0, false);
+            if (live(c)) { c->last_dst = 0; emit_ab(c, n.slot, t); }
+            break;
+        }
+        case OP_TABLE_FILL: {
+            uint32_t t = table_idx(c);
+            ventry n = pop(c, ELVM_I32);
+            ventry v = pop(c, m->tables[t].reftype);
+            ventry i = pop(c, ELVM_I32);
+            if (live(c)) {
+                emit_h(c, H_TABLE_FILL);
+                emit_ab(c, i.slot, v.slot);
+                emit_ab(c, n.slot, t);
+            }
+            break;
+        }
+        case OP_TABLE_COPY: {
+            uint32_t dt = table_idx(c), st = table_idx(c);
+            if (m->tables[dt].reftype != m->tables[st].reftype) FAIL(c, "type mismatch: table.copy between tables of different types");
+            ventry n = pop(c, ELVM_I32), s = pop(c, ELVM_I32), d = pop(c, ELVM_I32);
+            if (live(c)) {
+                emit_h(c, H_TABLE_COPY);
+                emit_ab(c, d.slot, s.slot);
+                emit_ab(c, n.slot, 0);
+                emit_ab(c, dt, st);
+            }
+            break;
+        }
+        case OP_TABLE_INIT: {
+            uint32_t e = r_u32(c);
+            uint32_t t = table_idx(c);
+            if (e >= m->nelems) FAIL(c, "unknown elem segment %u", e);
+            if (m->elems[e].reftype != m->tables[t].reftype) FAIL(c, "type mismatch: table.init element type");
+            ventry n = pop(c, ELVM_I32), s = pop(c, ELVM_I32), d = pop(c, ELVM_I32);
+            if (live(c)) {
+                emit_h(c, H_TABLE_INIT);
+                emit_ab(c, d.slot, s.slot);
+                emit_ab(c, n.slot, e);
+                emit_ab(c, t, 0);
+            }
+            break;
+        }
+        case OP_ELEM_DROP: {
+            uint32_t e = r_u32(c);
+            if (e >= m->nelems) FAIL(c, "unknown elem segment %u", e);
+            if (live(c)) { emit_h(c, H_ELEM_DROP); emit_ab(c, e, 0); }
+            break;
+        }
+        case OP_MEMORY_SIZE:
+            zero_byte(c);
+            need_memory(c);
+            simple_result(c, H_MEMORY_SIZE, ELVM_I32, 0, 0, false);
+            c->last_dst = 0;
+            break;
+        case OP_MEMORY_GROW: {
+            zero_byte(c);
+            need_memory(c);
+            ventry n = pop(c, ELVM_I32);
+            simple_result(c, H_MEMORY_GROW, ELVM_I32, n.slot, 0, false);
+            c->last_dst = 0;
+            break;
+        }
+        case OP_MEMORY_INIT: {
+            uint32_t d = r_u32(c);
+            zero_byte(c);
+            need_datacount(c);
+            need_memory(c);
+            if (d >= m->ndatas) FAIL(c, "unknown data segment %u", d);
+            ventry n = pop(c, ELVM_I32), s = pop(c, ELVM_I32), dst = pop(c, ELVM_I32);
+            if (live(c)) {
+                emit_h(c, H_MEMORY_INIT);
+                emit_ab(c, dst.slot, s.slot);
+                emit_ab(c, n.slot, d);
+            }
+            break;
+        }
+        case OP_DATA_DROP: {
+            uint32_t d = r_u32(c);
+            need_datacount(c);
+            if (d >= m->ndatas) FAIL(c, "unknown data segment %u", d);
+            if (live(c)) { emit_h(c, H_DATA_DROP); emit_ab(c, d, 0); }
+            break;
+        }
+        case OP_MEMORY_COPY: case OP_MEMORY_FILL: {
+            zero_byte(c);
+            if (op == OP_MEMORY_COPY) zero_byte(c);
+            need_memory(c);
+            ventry n = pop(c, ELVM_I32), s = pop(c, ELVM_I32), d = pop(c, ELVM_I32);
+            if (live(c)) {
+                emit_h(c, op == OP_MEMORY_COPY ? H_MEMORY_COPY : H_MEMORY_FILL);
+                emit_ab(c, d.slot, s.slot);
+                emit_ab(c, n.slot, 0);
+            }
+            break;
+        }
+        case OP_I32_CONST: case OP_I64_CONST: case OP_F32_CONST: case OP_F64_CONST: {
+            uint64_t v;
+            elvm_valtype t;
+            if (op == OP_I32_CONST) { v = (uint32_t)elvm__r_s32(r); t = ELVM_I32; }
+            else if (op == OP_I64_CONST) { v = (uint64_t)elvm__r_s64(r); t = ELVM_I64; }
+            else if (op == OP_F32_CONST) { uint32_t f; memcpy(&f, elvm__r_bytes(r, 4), 4); v = f; t = ELVM_F32; }
+            else { memcpy(&v, elvm__r_bytes(r, 8), 8); t = ELVM_F64; }
+            ventry *res = push(c, t);
+            if (live(c)) {
+                emit_h(c, H_CONST64);
+                size_t at = emit_ab(c, res->canon, 0);
+                emit_u64(c, v);
+                c->last_dst = at + 1;
+            }
+            break;
+        }
+        case OP_REF_NULL: {
+            elvm_valtype t = elvm__r_reftype(r);
+            ventry *res = push(c, t);
+            if (live(c)) {
+                emit_h(c, H_CONST64);
+                size_t at = emit_ab(c, res->canon, 0);
+                emit_u64(c, 0);
+                c->last_dst = at + 1;
+            }
+            break;
+        }
+        case OP_REF_IS_NULL: {
+            ventry v = pop_any(c);
+            if (v.type && !elvm__is_reftype(v.type)) FAIL(c, "type mismatch: ref.is_null needs a reference");
+            simple_result(c, H_REF_IS_NULL, ELVM_I32, v.slot, 0, false);
+            break;
+        }
+        case OP_REF_FUNC: {
+            uint32_t fi = r_u32(c);
+            if (fi >= m->nfuncs) FAIL(c, "unknown function %u", fi);
+            if (!m->func_declared[fi]) FAIL(c, "undeclared function reference %u", fi);
+            simple_result(c, H_REF_FUNC, ELVM_FUNCREF, fi, 0, false);
+            break;
+        }
+        default: {
+            if (shape[op].load) {
+                uint64_t off;
+                memarg(c, shape[op].bytes, &off);
+                ventry a = pop(c, ELVM_I32);
+                ventry *res = push(c, shape[op].out);
+                if (live(c)) {
+                    emit_h(c, load_store_handler(op));
+                    size_t at = emit_ab(c, res->canon, a.slot);
+                    emit_u64(c, off);
+                    c->last_dst = at + 1;
+                }
+            } else if (shape[op].store) {
+                uint64_t off;
+                memarg(c, shape[op].bytes, &off);
+                ventry v = pop(c, shape[op].in);
+                ventry a = pop(c, ELVM_I32);
+                if (live(c)) {
+                    emit_h(c, load_store_handler(op));
+                    emit_ab(c, a.slot, v.slot);
+                    emit_u64(c, off);
+                }
+            } else if (shape[op].bin) {
+                ventry b = pop(c, shape[op].in);
+                ventry a = pop(c, shape[op].in);
+                simple_result(c, handler_of[op], shape[op].out, a.slot, b.slot, true);
+            } else if (shape[op].in) {
+                ventry a = pop(c, shape[op].in);
+                simple_result(c, handler_of[op], shape[op].out, a.slot, 0, false);
+            } else {
+                elvm__rfail(r, ELVM_MALFORMED, "illegal opcode");
+            }
+            break;
+        }
+        }
+    }
+    if (r->p != r->end) elvm__rfail(r, ELVM_MALFORMED, "operators remaining after end of function (section size mismatch)");
+}
+
+static void finish_function(ctx *c) {
+    /* The last `end` of the body popped the function frame; emit the return now, with
+     * the results in their own slots (the end materialized them). */
+    const functype *t = c->type;
+    uint32_t nslots = 0;
+    for (uint32_t i = 0; i < t->nresults; i++) nslots += elvm__slots_of(t->results[i]);
+    emit_h(c, H_RETURN);
+    emit_ab(c, nslots, c->nlocal_slots);
+}
+
+elvm_status elvm__compile_func(elvm_module *m, uint32_t defidx, elvm_error *err) {
+    func_def *f = &m->funcs[defidx];
+    jmp_buf jb;
+    ctx c;
+    memset(&c, 0, sizeof c);
+    c.m = m;
+    c.f = f;
+    c.type = &m->types[f->typeidx];
+    c.H = elvm__handler_table();
+    c.fuel = m->engine->cfg.fuel;
+    c.r = (reader){f->body, f->body_end, m->bytes, &jb, err, "code section",
+                   (int32_t)(m->nfunc_imports + defidx)};
+    compiled_func *cf = NULL;
+    if (setjmp(jb)) {
+        elvm__free(c.local_slot);
+        elvm__free(c.vals);
+        elvm__free(c.ctrls);
+        elvm__free(c.code);
+        elvm__free(c.relocs);
+        elvm__free(c.scratch);
+        elvm__free(c.tmpv);
+        elvm__free(cf);
+        return err ? err->status : ELVM_INVALID;
+    }
+    c.nlocals = c.type->nparams + f->nlocals;
+    c.local_slot = elvm__malloc(((size_t)c.nlocals + 1) * sizeof(uint32_t));
+    if (!c.local_slot) elvm__rfail(&c.r, ELVM_NOMEM, "out of memory");
+    uint32_t s = 0, nparam_slots = 0;
+    for (uint32_t i = 0; i < c.nlocals; i++) {
+        c.local_slot[i] = s;
+        s += elvm__slots_of(f->local_types[i]);
+        if (i + 1 == c.type->nparams) nparam_slots = s;
+    }
+    c.nlocal_slots = s;
+    c.max_slot = s;
+    c.reach = true;
+    compile_body(&c);
+    finish_function(&c);
+    cf = elvm__calloc(1, sizeof *cf);
+    if (!cf) elvm__rfail(&c.r, ELVM_NOMEM, "out of memory");
+    cell *code = elvm__realloc(c.code, c.ncode * sizeof(cell));
+    if (!code) elvm__rfail(&c.r, ELVM_NOMEM, "out of memory");
+    c.code = code;
+    for (size_t i = 0; i < c.nrelocs; i++) code[c.relocs[i]].target = code + code[c.relocs[i]].u64;
+    cf->code = code;
+    cf->ncells = c.ncode;
+    cf->nparams = nparam_slots;
+    cf->nlocals = c.nlocal_slots;
+    cf->frame_slots = c.max_slot + 1;
+    f->code = cf;
+    m->stats.code_bytes += c.ncode * sizeof(cell);
+    elvm__free(c.local_slot);
+    elvm__free(c.vals);
+    elvm__free(c.ctrls);
+    elvm__free(c.relocs);
+    elvm__free(c.scratch);
+    elvm__free(c.tmpv);
+    return ELVM_OK;
+}
+
+void elvm__compiled_free(compiled_func *cf) {
+    if (!cf) return;
+    elvm__free(cf->code);
+    elvm__free(cf);
+}
+
+static bool scan_body(elvm_module *m, uint32_t i, elvm_error *err) {
+    func_def *f = &m->funcs[i];
+    jmp_buf jb;
+    elvm_error e2;
+    reader r = {f->body, f->body_end, m->bytes, &jb, &e2, "code section",
+                (int32_t)(m->nfunc_imports + i)};
+    if (setjmp(jb)) {
+        if (e2.status != ELVM_MALFORMED) return false;
+        if (err) *err = e2;
+        return true;
+    }
+    uint32_t depth = 1;
+    while (depth > 0) {
+        if (r.p >= r.end) elvm__rfail(&r, ELVM_MALFORMED, "unexpected end of section or function");
+        elvm_opcode op = elvm__r_opcode(&r);
+        if (op == OP_BLOCK || op == OP_LOOP || op == OP_IF) depth++;
+        else if (op == OP_END) depth--;
+        if ((op == OP_MEMORY_INIT || op == OP_DATA_DROP) && !m->has_datacount && m->ndatas > 0)
+            elvm__rfail(&r, ELVM_MALFORMED, "data count section required");
+        elvm__skip_immediates(&r, op);
+    }
+    if (r.p != r.end) elvm__rfail(&r, ELVM_MALFORMED, "section size mismatch");
+    return false;
+}
+
+/* After a validation error, the spec still wants a malformed body reported as
+ * malformed: decode every body's instructions without typing them. */
+bool elvm__scan_malformed(elvm_module *m, elvm_error *err) {
+    for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++)
+        if (scan_body(m, i, err)) return true;
+    return false;
+}

@@ -1,0 +1,726 @@
+/* interp.c: the interpreter loop over direct-threaded code (see runtime.h for the cell
+ * format and compile.c for how code is produced).
+ *
+ * Registers: pc (current cell), fp (frame base: slot 0 is the first parameter), inst
+ * (running instance), mem/memsz (its memory 0, cached: the base never moves, the size is
+ * reloaded after anything that may grow it), fuel, ft (current frame record).
+ * Dispatch is computed goto where the compiler has it (GCC, clang), a switch otherwise
+ * (-DELVM_SWITCH_DISPATCH=1); handler bodies are the same in both. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "runtime.h"
+
+#if defined(__GNUC__) && !defined(ELVM_SWITCH_DISPATCH)
+#define ELVM_COMPUTED_GOTO 1
+#endif
+
+/* A wasm call returning to the host lands here. */
+static cell exit_code[1];
+
+/* ---- numeric helpers (spec 4.3) ------------------------------------------------------ */
+
+static inline uint32_t rotl32(uint32_t x, uint32_t k) { k &= 31; return k ? (x << k) | (x >> (32 - k)) : x; }
+static inline uint32_t rotr32(uint32_t x, uint32_t k) { k &= 31; return k ? (x >> k) | (x << (32 - k)) : x; }
+static inline uint64_t rotl64(uint64_t x, uint64_t k) { k &= 63; return k ? (x << k) | (x >> (64 - k)) : x; }
+static inline uint64_t rotr64(uint64_t x, uint64_t k) { k &= 63; return k ? (x >> k) | (x << (64 - k)) : x; }
+
+/* min/max: NaN if either is NaN; -0 is less than +0 (spec 4.3.3 fmin/fmax). */
+#define FMINMAX(name, T, lt, pick_neg)                                         \
+    static inline T name(T a, T b) {                                           \
+        if (a != a || b != b) return a + b;                                    \
+        if (a == b) return (signbit(a) != 0) == pick_neg ? a : b;                     \
+        return (a lt b) ? a : b;                                               \
+    }
+FMINMAX(fmin32, float, <, 1)
+FMINMAX(fmax32, float, >, 0)
+FMINMAX(fmin64, double, <, 1)
+FMINMAX(fmax64, double, >, 0)
+
+/* Rounding a signalling NaN must give a quiet one (spec 4.3.3: arithmetic NaN); libm's
+ * rounding functions may return it unchanged, so NaN inputs go through x + x. */
+static inline uint32_t f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+static inline float f32_of(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+static inline uint64_t f64_bits(double f) { uint64_t u; memcpy(&u, &f, 8); return u; }
+static inline double f64_of(uint64_t u) { double f; memcpy(&f, &u, 8); return f; }
+
+/* Saturating truncation (spec 4.3.4 trunc_sat). */
+#define TRUNC_SAT(name, F, I, lo, hi, imin, imax)                              \
+    static inline I name(F x) {                                                \
+        if (x != x) return 0;                                                  \
+        if (!(x > (lo))) return imin;                                          \
+        if (!(x < (hi))) return imax;                                          \
+        return (I)x;                                                           \
+    }
+TRUNC_SAT(sat_i32_f32, float, int32_t, -2147483904.0f, 2147483648.0f, INT32_MIN, INT32_MAX)
+TRUNC_SAT(sat_u32_f32, float, uint32_t, -1.0f, 4294967296.0f, 0, UINT32_MAX)
+TRUNC_SAT(sat_i32_f64, double, int32_t, -2147483649.0, 2147483648.0, INT32_MIN, INT32_MAX)
+TRUNC_SAT(sat_u32_f64, double, uint32_t, -1.0, 4294967296.0, 0, UINT32_MAX)
+TRUNC_SAT(sat_i64_f32, float, int64_t, -9223373136366403584.0f, 9223372036854775808.0f, INT64_MIN, INT64_MAX)
+TRUNC_SAT(sat_u64_f32, float, uint64_t, -1.0f, 18446744073709551616.0f, 0, UINT64_MAX)
+TRUNC_SAT(sat_i64_f64, double, int64_t, -9223372036854777856.0, 9223372036854775808.0, INT64_MIN, INT64_MAX)
+TRUNC_SAT(sat_u64_f64, double, uint64_t, -1.0, 18446744073709551616.0, 0, UINT64_MAX)
+
+/* ---- host calls --------------------------------------------------------------------------- */
+
+struct elvm_caller {
+    elvm_store *store;
+    elvm_instance *inst;
+};
+
+elvm_memory *elvm_caller_memory(elvm_caller *c, uint32_t memidx) {
+    if (!c->inst || memidx >= c->inst->module->nmems) return NULL;
+    return c->inst->mems[memidx];
+}
+
+elvm_store *elvm_caller_store(elvm_caller *c) { return c->store; }
+
+int elvm_caller_trap(elvm_caller *c, elvm_trap_kind kind, const char *fmt, ...) {
+    char buf[200] = "";
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(buf, sizeof buf, fmt, ap);
+        va_end(ap);
+    }
+    elvm__trap_set(c->store, kind, buf[0] ? buf : NULL);
+    return 1;
+}
+
+int elvm_caller_exit(elvm_caller *c, int32_t code) {
+    elvm__trap_set(c->store, ELVM_TRAP_EXIT, NULL);
+    c->store->exit_code = code;
+    return 1;
+}
+
+/* Calls a host function with its arguments in `argp`; results replace them. Returns 0,
+ * or non-zero when the host raised a trap or an exit (recorded in the store). */
+static int call_host(elvm_store *s, elvm_instance *inst, elvm_func *fn, slot *argp) {
+    const functype *t = fn->type;
+    elvm_val local[16];
+    uint32_t n = t->nparams > t->nresults ? t->nparams : t->nresults;
+    elvm_val *args = n * 2 <= 16 ? local : elvm__malloc(2 * n * sizeof(elvm_val));
+    if (!args) return elvm_caller_trap(&(elvm_caller){s, inst}, ELVM_TRAP_HOST, "out of host memory");
+    elvm_val *results = args + n;
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < t->nparams; i++) {
+        args[i] = elvm__slot_to_val(argp[k], t->params[i]);
+        k += elvm__slots_of(t->params[i]);
+    }
+    for (uint32_t i = 0; i < t->nresults; i++) results[i] = (elvm_val){.type = t->results[i]};
+    elvm_caller caller = {s, inst};
+    int rc = fn->host(&caller, fn->env, args, results);
+    if (rc == 0) {
+        k = 0;
+        for (uint32_t i = 0; i < t->nresults; i++) {
+            argp[k] = elvm__val_to_slot(results[i]);
+            k += elvm__slots_of(t->results[i]);
+        }
+    }
+    if (args != local) elvm__free(args);
+    return rc;
+}
+
+/* ---- the loop ----------------------------------------------------------------------------- */
+
+#define A1 pc[1].s.a
+#define B1 pc[1].s.b
+#define A2 pc[2].s.a
+#define B2 pc[2].s.b
+
+#ifdef ELVM_COMPUTED_GOTO
+#define DISPATCH() goto *pc->h
+#else
+#define DISPATCH() goto dispatch
+#endif
+#define OP(name) case H_##name: L_##name:
+#define NEXT(n) do { pc += (n); DISPATCH(); } while (0)
+#define TRAP(k) do { trap = ELVM_TRAP_##k; goto trapped; } while (0)
+
+#define LOAD_MEM()                                                            \
+    do {                                                                      \
+        memo = inst->module->nmems ? inst->mems[0] : &no_memory;              \
+        mem = memo->data;                                                     \
+        memsz = memo->size;                                                   \
+    } while (0)
+
+/* [h][d|a]: d = expr(x) where x is slot a read as `in` */
+#define UNOP(name, in, out, expr) OP(name) { __auto_type x = fp[B1].in; fp[A1].out = (expr); NEXT(2); }
+/* [h][d|a][b|0] */
+#define BINOP(name, in, out, expr) OP(name) { __auto_type a = fp[B1].in; __auto_type b = fp[A2].in; fp[A1].out = (expr); NEXT(3); }
+/* [h][d|addr][offset] */
+#define LOADOP(name, T, N, out, conv)                                         \
+    OP(name) {                                                                \
+        uint64_t ea = (uint64_t)fp[B1].u32 + pc[2].u64;                       \
+        if (UNLIKELY(ea + N > memsz)) TRAP(MEMORY_OOB);                       \
+        T v; memcpy(&v, mem + ea, N);                                         \
+        fp[A1].out = conv;                                                    \
+        NEXT(3);                                                              \
+    }
+/* [h][addr|val][offset] */
+#define STOREOP(name, T, N, in)                                               \
+    OP(name) {                                                                \
+        uint64_t ea = (uint64_t)fp[A1].u32 + pc[2].u64;                       \
+        if (UNLIKELY(ea + N > memsz)) TRAP(MEMORY_OOB);                       \
+        T v = (T)fp[B1].in; memcpy(mem + ea, &v, N);                          \
+        NEXT(3);                                                              \
+    }
+/* trapping float-to-int: NaN is "invalid conversion", out of (lo, hi) "integer overflow" */
+#define TRUNCOP(name, in, out, T, lo, hi)                                     \
+    OP(name) {                                                                \
+        __auto_type x = fp[B1].in;                                            \
+        if (UNLIKELY(x != x)) TRAP(INVALID_CONVERSION);                       \
+        if (UNLIKELY(!(x > (lo) && x < (hi)))) TRAP(INT_OVERFLOW);            \
+        fp[A1].out = (T)x;                                                    \
+        NEXT(2);                                                              \
+    }
+
+static elvm_memory no_memory;
+
+static elvm_status interp(elvm_store *s, elvm_func *fn, slot *args, const void *const **table_out) {
+#ifdef ELVM_COMPUTED_GOTO
+    static const void *const labels[H__COUNT] = {
+#define OP_SPECIAL(n, c)
+#define OP_UN(n, c, a, r) [H_##n] = &&L_##n,
+#define OP_BIN(n, c, a, r) [H_##n] = &&L_##n,
+#define OP_LOAD(n, c, t, b) [H_##n] = &&L_##n,
+#define OP_STORE(n, c, t, b) [H_##n] = &&L_##n,
+#include "opcodes.def"
+#undef OP_SPECIAL
+#undef OP_UN
+#undef OP_BIN
+#undef OP_LOAD
+#undef OP_STORE
+#define ELVM_X(n) [H_##n] = &&L_##n,
+        ELVM_INTERNAL_OPS(ELVM_X)
+#undef ELVM_X
+    };
+#else
+    static const void *const labels[H__COUNT] = {
+#define ELVM_X(n) [H_##n] = (const void *)(uintptr_t)H_##n,
+#define OP_SPECIAL(n, c)
+#define OP_UN(n, c, a, r) ELVM_X(n)
+#define OP_BIN(n, c, a, r) ELVM_X(n)
+#define OP_LOAD(n, c, t, b) ELVM_X(n)
+#define OP_STORE(n, c, t, b) ELVM_X(n)
+#include "opcodes.def"
+#undef OP_SPECIAL
+#undef OP_UN
+#undef OP_BIN
+#undef OP_LOAD
+#undef OP_STORE
+        ELVM_INTERNAL_OPS(ELVM_X)
+#undef ELVM_X
+    };
+#endif
+    if (table_out) {
+        *table_out = labels;
+        return ELVM_OK;
+    }
+    exit_code[0].h = labels[H_EXIT];
+
+    frame *base = s->frame_top;
+    frame *ft;
+    cell *pc;
+    slot *fp = args;
+    elvm_instance *inst = fn->inst;
+    elvm_memory *memo;
+    uint8_t *mem;
+    uint64_t memsz;
+    int64_t fuel = s->fuel;
+    elvm_trap_kind trap = ELVM_TRAP_NONE;
+    elvm_func *callee;
+    uint32_t argbase;
+
+    {
+        compiled_func *cf = fn->code;
+        if (base + 1 >= s->frames_end || args + cf->frame_slots > s->stack_end) {
+            ft = base;
+            pc = exit_code;
+            trap = ELVM_TRAP_STACK_EXHAUSTED;
+            goto trapped;
+        }
+        ft = base + 1;
+        ft->ret_pc = exit_code;
+        ft->fp = NULL;
+        ft->inst = NULL;
+        ft->fn = fn;
+        memset(fp + cf->nparams, 0, (size_t)(cf->nlocals - cf->nparams) * sizeof(slot));
+        pc = cf->code;
+        LOAD_MEM();
+    }
+    DISPATCH();
+
+#ifndef ELVM_COMPUTED_GOTO
+dispatch:
+#endif
+    switch ((elvm_handler)(uintptr_t)pc->h) {
+    /* ---- control ---- */
+    OP(UNREACHABLE) TRAP(UNREACHABLE);
+    OP(NOP) NEXT(1);
+    /* [h][d|s] */
+    OP(COPY) { fp[A1] = fp[B1]; NEXT(2); }
+    /* [h][d|0][value] */
+    OP(CONST32) { fp[A1].u64 = pc[2].u64; NEXT(3); }
+    OP(CONST64) { fp[A1].u64 = pc[2].u64; NEXT(3); }
+    /* [h][d|cond][a|b] */
+    OP(SELECT) { fp[A1] = fp[B1].u32 ? fp[A2] : fp[B2]; NEXT(3); }
+    /* [h][target] */
+    OP(BR) { pc = pc[1].target; DISPATCH(); }
+    OP(BR_LOOP) {
+        if (UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed))) TRAP(TIMEOUT);
+        pc = pc[1].target;
+        DISPATCH();
+    }
+    /* [h][cond|0][target] */
+    OP(BR_IF) { pc = fp[A1].u32 ? pc[2].target : pc + 3; DISPATCH(); }
+    OP(BR_UNLESS) { pc = fp[A1].u32 ? pc + 3 : pc[2].target; DISPATCH(); }
+    OP(BR_IF_LOOP) {
+        if (fp[A1].u32) {
+            if (UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed))) TRAP(TIMEOUT);
+            pc = pc[2].target;
+        } else {
+            pc += 3;
+        }
+        DISPATCH();
+    }
+    /* [h][idx|count][target]*count: the last target is the default */
+    OP(BR_TABLE) {
+        uint32_t i = fp[A1].u32, n = B1;
+        if (i >= n - 1) i = n - 1;
+        if (UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed))) TRAP(TIMEOUT);
+        pc = pc[2 + i].target;
+        DISPATCH();
+    }
+    /* [h][fuel]: charge a basic block */
+    OP(FUEL) {
+        fuel -= (int64_t)pc[1].u64;
+        if (UNLIKELY(fuel < 0)) { fuel = 0; TRAP(OUT_OF_FUEL); }
+        NEXT(2);
+    }
+    /* [h][funcidx|argbase] */
+    OP(CALL) {
+        callee = inst->funcs[A1];
+        argbase = B1;
+        pc += 2;
+        goto do_call;
+    }
+    /* [h][typeidx|tableidx][idx|argbase] */
+    OP(CALL_INDIRECT) {
+        elvm_table *t = inst->tables[B1];
+        uint32_t i = fp[A2].u32;
+        if (UNLIKELY(i >= t->size)) TRAP(UNDEFINED_ELEMENT);
+        callee = t->elems[i];
+        if (UNLIKELY(!callee)) TRAP(UNINITIALIZED_ELEMENT);
+        const functype *want = &inst->module->types[A1];
+        if (UNLIKELY(callee->type != want && !elvm__functype_eq(callee->type, want)))
+            TRAP(INDIRECT_TYPE);
+        argbase = B2;
+        pc += 3;
+        goto do_call;
+    }
+    /* [h][nslots|src]: results to fp[0..nslots), back to the caller */
+    OP(RETURN) {
+        uint32_t n = A1, src = B1;
+        for (uint32_t i = 0; i < n; i++) fp[i] = fp[src + i];
+        pc = ft->ret_pc;
+        fp = ft->fp;
+        elvm_instance *ci = ft->inst;
+        ft--;
+        if (ci && ci != inst) inst = ci;
+        if (ci) LOAD_MEM();
+        DISPATCH();
+    }
+    OP(EXIT) {
+        s->fuel = fuel;
+        s->frame_top = base;
+        return ELVM_OK;
+    }
+    /* ---- variables ---- */
+    /* [h][d|globalidx] */
+    OP(GLOBAL_GET) { fp[A1] = inst->globals[B1]->val; NEXT(2); }
+    /* [h][s|globalidx] */
+    OP(GLOBAL_SET) { inst->globals[B1]->val = fp[A1]; NEXT(2); }
+    /* ---- memory ---- */
+    /* [h][d|0] */
+    OP(MEMORY_SIZE) { fp[A1].u32 = (uint32_t)(memsz / ELVM_PAGE_SIZE); NEXT(2); }
+    /* [h][d|delta] */
+    OP(MEMORY_GROW) {
+        int64_t r = elvm__memory_grow(memo, fp[B1].u32);
+        fp[A1].i32 = (int32_t)r;
+        mem = memo->data;
+        memsz = memo->size;
+        NEXT(2);
+    }
+    /* [h][d|val][n|0] */
+    OP(MEMORY_FILL) {
+        uint64_t d = fp[A1].u32, n = fp[A2].u32;
+        if (UNLIKELY(d + n > memsz)) TRAP(MEMORY_OOB);
+        memset(mem + d, (int)(fp[B1].u32 & 0xFF), n);
+        NEXT(3);
+    }
+    /* [h][d|s][n|0] */
+    OP(MEMORY_COPY) {
+        uint64_t d = fp[A1].u32, sr = fp[B1].u32, n = fp[A2].u32;
+        if (UNLIKELY(d + n > memsz || sr + n > memsz)) TRAP(MEMORY_OOB);
+        memmove(mem + d, mem + sr, n);
+        NEXT(3);
+    }
+    /* [h][d|s][n|dataidx] */
+    OP(MEMORY_INIT) {
+        uint64_t d = fp[A1].u32, sr = fp[B1].u32, n = fp[A2].u32;
+        const data_seg *seg = &inst->module->datas[B2];
+        uint64_t len = inst->data_dropped[B2] ? 0 : seg->len;
+        if (UNLIKELY(sr + n > len || d + n > memsz)) TRAP(MEMORY_OOB);
+        if (n) memcpy(mem + d, seg->bytes + sr, n);
+        NEXT(3);
+    }
+    /* [h][dataidx|0] */
+    OP(DATA_DROP) { inst->data_dropped[A1] = true; NEXT(2); }
+    /* ---- tables ---- */
+    /* [h][d|idx][table|0] */
+    OP(TABLE_GET) {
+        elvm_table *t = inst->tables[A2];
+        uint32_t i = fp[B1].u32;
+        if (UNLIKELY(i >= t->size)) TRAP(TABLE_OOB);
+        fp[A1].ref = t->elems[i];
+        NEXT(3);
+    }
+    /* [h][idx|val][table|0] */
+    OP(TABLE_SET) {
+        elvm_table *t = inst->tables[A2];
+        uint32_t i = fp[A1].u32;
+        if (UNLIKELY(i >= t->size)) TRAP(TABLE_OOB);
+        t->elems[i] = fp[B1].ref;
+        NEXT(3);
+    }
+    /* [h][d|table] */
+    OP(TABLE_SIZE) { fp[A1].u32 = inst->tables[B1]->size; NEXT(2); }
+    /* [h][d|init][n|table] */
+    OP(TABLE_GROW) {
+        fp[A1].i32 = (int32_t)elvm__table_grow(inst->tables[B2], fp[A2].u32, fp[B1].ref);
+        NEXT(3);
+    }
+    /* [h][i|val][n|table] */
+    OP(TABLE_FILL) {
+        elvm_table *t = inst->tables[B2];
+        uint64_t i = fp[A1].u32, n = fp[A2].u32;
+        if (UNLIKELY(i + n > t->size)) TRAP(TABLE_OOB);
+        for (uint64_t k = 0; k < n; k++) t->elems[i + k] = fp[B1].ref;
+        NEXT(3);
+    }
+    /* [h][d|s][n|0][dst table|src table] */
+    OP(TABLE_COPY) {
+        elvm_table *dt = inst->tables[pc[3].s.a], *st = inst->tables[pc[3].s.b];
+        uint64_t d = fp[A1].u32, sr = fp[B1].u32, n = fp[A2].u32;
+        if (UNLIKELY(d + n > dt->size || sr + n > st->size)) TRAP(TABLE_OOB);
+        memmove(dt->elems + d, st->elems + sr, n * sizeof(void *));
+        NEXT(4);
+    }
+    /* [h][d|s][n|elemidx][table|0] */
+    OP(TABLE_INIT) {
+        elvm_table *t = inst->tables[pc[3].s.a];
+        uint64_t d = fp[A1].u32, sr = fp[B1].u32, n = fp[A2].u32;
+        uint32_t e = B2;
+        uint64_t len = inst->elem_dropped[e] ? 0 : inst->module->elems[e].count;
+        if (UNLIKELY(sr + n > len || d + n > t->size)) TRAP(TABLE_OOB);
+        void **items = inst->elem_items[e];
+        for (uint64_t k = 0; k < n; k++) t->elems[d + k] = items[sr + k];
+        NEXT(4);
+    }
+    /* [h][elemidx|0] */
+    OP(ELEM_DROP) { inst->elem_dropped[A1] = true; NEXT(2); }
+    /* [h][d|funcidx] */
+    OP(REF_FUNC) { fp[A1].ref = inst->funcs[B1]; NEXT(2); }
+    /* [h][d|a] */
+    OP(REF_IS_NULL) { fp[A1].u32 = fp[B1].ref == NULL; NEXT(2); }
+
+    /* ---- numeric ---- */
+    UNOP(I32_EQZ, u32, u32, x == 0)
+    BINOP(I32_EQ, u32, u32, a == b)
+    BINOP(I32_NE, u32, u32, a != b)
+    BINOP(I32_LT_S, i32, u32, a < b)
+    BINOP(I32_LT_U, u32, u32, a < b)
+    BINOP(I32_GT_S, i32, u32, a > b)
+    BINOP(I32_GT_U, u32, u32, a > b)
+    BINOP(I32_LE_S, i32, u32, a <= b)
+    BINOP(I32_LE_U, u32, u32, a <= b)
+    BINOP(I32_GE_S, i32, u32, a >= b)
+    BINOP(I32_GE_U, u32, u32, a >= b)
+    UNOP(I64_EQZ, u64, u32, x == 0)
+    BINOP(I64_EQ, u64, u32, a == b)
+    BINOP(I64_NE, u64, u32, a != b)
+    BINOP(I64_LT_S, i64, u32, a < b)
+    BINOP(I64_LT_U, u64, u32, a < b)
+    BINOP(I64_GT_S, i64, u32, a > b)
+    BINOP(I64_GT_U, u64, u32, a > b)
+    BINOP(I64_LE_S, i64, u32, a <= b)
+    BINOP(I64_LE_U, u64, u32, a <= b)
+    BINOP(I64_GE_S, i64, u32, a >= b)
+    BINOP(I64_GE_U, u64, u32, a >= b)
+    BINOP(F32_EQ, f32, u32, a == b)
+    BINOP(F32_NE, f32, u32, a != b)
+    BINOP(F32_LT, f32, u32, a < b)
+    BINOP(F32_GT, f32, u32, a > b)
+    BINOP(F32_LE, f32, u32, a <= b)
+    BINOP(F32_GE, f32, u32, a >= b)
+    BINOP(F64_EQ, f64, u32, a == b)
+    BINOP(F64_NE, f64, u32, a != b)
+    BINOP(F64_LT, f64, u32, a < b)
+    BINOP(F64_GT, f64, u32, a > b)
+    BINOP(F64_LE, f64, u32, a <= b)
+    BINOP(F64_GE, f64, u32, a >= b)
+
+    UNOP(I32_CLZ, u32, u32, x ? (uint32_t)__builtin_clz(x) : 32)
+    UNOP(I32_CTZ, u32, u32, x ? (uint32_t)__builtin_ctz(x) : 32)
+    UNOP(I32_POPCNT, u32, u32, (uint32_t)__builtin_popcount(x))
+    BINOP(I32_ADD, u32, u32, a + b)
+    BINOP(I32_SUB, u32, u32, a - b)
+    BINOP(I32_MUL, u32, u32, a * b)
+    OP(I32_DIV_S) {
+        int32_t a = fp[B1].i32, b = fp[A2].i32;
+        if (UNLIKELY(b == 0)) TRAP(DIV_ZERO);
+        if (UNLIKELY(a == INT32_MIN && b == -1)) TRAP(INT_OVERFLOW);
+        fp[A1].i32 = a / b;
+        NEXT(3);
+    }
+    OP(I32_DIV_U) {
+        uint32_t a = fp[B1].u32, b = fp[A2].u32;
+        if (UNLIKELY(b == 0)) TRAP(DIV_ZERO);
+        fp[A1].u32 = a / b;
+        NEXT(3);
+    }
+    OP(I32_REM_S) {
+        int32_t a = fp[B1].i32, b = fp[A2].i32;
+        if (UNLIKELY(b == 0)) TRAP(DIV_ZERO);
+        fp[A1].i32 = b == -1 ? 0 : a % b;
+        NEXT(3);
+    }
+    OP(I32_REM_U) {
+        uint32_t a = fp[B1].u32, b = fp[A2].u32;
+        if (UNLIKELY(b == 0)) TRAP(DIV_ZERO);
+        fp[A1].u32 = a % b;
+        NEXT(3);
+    }
+    BINOP(I32_AND, u32, u32, a & b)
+    BINOP(I32_OR, u32, u32, a | b)
+    BINOP(I32_XOR, u32, u32, a ^ b)
+    BINOP(I32_SHL, u32, u32, a << (b & 31))
+    BINOP(I32_SHR_S, i32, i32, a >> (b & 31))
+    BINOP(I32_SHR_U, u32, u32, a >> (b & 31))
+    BINOP(I32_ROTL, u32, u32, rotl32(a, b))
+    BINOP(I32_ROTR, u32, u32, rotr32(a, b))
+
+    UNOP(I64_CLZ, u64, u64, x ? (uint64_t)__builtin_clzll(x) : 64)
+    UNOP(I64_CTZ, u64, u64, x ? (uint64_t)__builtin_ctzll(x) : 64)
+    UNOP(I64_POPCNT, u64, u64, (uint64_t)__builtin_popcountll(x))
+    BINOP(I64_ADD, u64, u64, a + b)
+    BINOP(I64_SUB, u64, u64, a - b)
+    BINOP(I64_MUL, u64, u64, a * b)
+    OP(I64_DIV_S) {
+        int64_t a = fp[B1].i64, b = fp[A2].i64;
+        if (UNLIKELY(b == 0)) TRAP(DIV_ZERO);
+        if (UNLIKELY(a == INT64_MIN && b == -1)) TRAP(INT_OVERFLOW);
+        fp[A1].i64 = a / b;
+        NEXT(3);
+    }
+    OP(I64_DIV_U) {
+        uint64_t a = fp[B1].u64, b = fp[A2].u64;
+        if (UNLIKELY(b == 0)) TRAP(DIV_ZERO);
+        fp[A1].u64 = a / b;
+        NEXT(3);
+    }
+    OP(I64_REM_S) {
+        int64_t a = fp[B1].i64, b = fp[A2].i64;
+        if (UNLIKELY(b == 0)) TRAP(DIV_ZERO);
+        fp[A1].i64 = b == -1 ? 0 : a % b;
+        NEXT(3);
+    }
+    OP(I64_REM_U) {
+        uint64_t a = fp[B1].u64, b = fp[A2].u64;
+        if (UNLIKELY(b == 0)) TRAP(DIV_ZERO);
+        fp[A1].u64 = a % b;
+        NEXT(3);
+    }
+    BINOP(I64_AND, u64, u64, a & b)
+    BINOP(I64_OR, u64, u64, a | b)
+    BINOP(I64_XOR, u64, u64, a ^ b)
+    BINOP(I64_SHL, u64, u64, a << (b & 63))
+    BINOP(I64_SHR_S, i64, i64, a >> (b & 63))
+    BINOP(I64_SHR_U, u64, u64, a >> (b & 63))
+    BINOP(I64_ROTL, u64, u64, rotl64(a, b))
+    BINOP(I64_ROTR, u64, u64, rotr64(a, b))
+
+    UNOP(F32_ABS, u32, u32, x & 0x7FFFFFFFu)
+    UNOP(F32_NEG, u32, u32, x ^ 0x80000000u)
+    UNOP(F32_CEIL, f32, f32, x != x ? x + x : ceilf(x))
+    UNOP(F32_FLOOR, f32, f32, x != x ? x + x : floorf(x))
+    UNOP(F32_TRUNC, f32, f32, x != x ? x + x : truncf(x))
+    UNOP(F32_NEAREST, f32, f32, x != x ? x + x : nearbyintf(x))
+    UNOP(F32_SQRT, f32, f32, sqrtf(x))
+    BINOP(F32_ADD, f32, f32, a + b)
+    BINOP(F32_SUB, f32, f32, a - b)
+    BINOP(F32_MUL, f32, f32, a * b)
+    BINOP(F32_DIV, f32, f32, a / b)
+    BINOP(F32_MIN, f32, f32, fmin32(a, b))
+    BINOP(F32_MAX, f32, f32, fmax32(a, b))
+    BINOP(F32_COPYSIGN, u32, u32, (a & 0x7FFFFFFFu) | (b & 0x80000000u))
+    UNOP(F64_ABS, u64, u64, x & 0x7FFFFFFFFFFFFFFFull)
+    UNOP(F64_NEG, u64, u64, x ^ 0x8000000000000000ull)
+    UNOP(F64_CEIL, f64, f64, x != x ? x + x : ceil(x))
+    UNOP(F64_FLOOR, f64, f64, x != x ? x + x : floor(x))
+    UNOP(F64_TRUNC, f64, f64, x != x ? x + x : trunc(x))
+    UNOP(F64_NEAREST, f64, f64, x != x ? x + x : nearbyint(x))
+    UNOP(F64_SQRT, f64, f64, sqrt(x))
+    BINOP(F64_ADD, f64, f64, a + b)
+    BINOP(F64_SUB, f64, f64, a - b)
+    BINOP(F64_MUL, f64, f64, a * b)
+    BINOP(F64_DIV, f64, f64, a / b)
+    BINOP(F64_MIN, f64, f64, fmin64(a, b))
+    BINOP(F64_MAX, f64, f64, fmax64(a, b))
+    BINOP(F64_COPYSIGN, u64, u64, (a & 0x7FFFFFFFFFFFFFFFull) | (b & 0x8000000000000000ull))
+
+    UNOP(I32_WRAP_I64, u64, u32, (uint32_t)x)
+    TRUNCOP(I32_TRUNC_F32_S, f32, i32, int32_t, -2147483904.0f, 2147483648.0f)
+    TRUNCOP(I32_TRUNC_F32_U, f32, u32, uint32_t, -1.0f, 4294967296.0f)
+    TRUNCOP(I32_TRUNC_F64_S, f64, i32, int32_t, -2147483649.0, 2147483648.0)
+    TRUNCOP(I32_TRUNC_F64_U, f64, u32, uint32_t, -1.0, 4294967296.0)
+    UNOP(I64_EXTEND_I32_S, i32, i64, (int64_t)x)
+    UNOP(I64_EXTEND_I32_U, u32, u64, (uint64_t)x)
+    TRUNCOP(I64_TRUNC_F32_S, f32, i64, int64_t, -9223373136366403584.0f, 9223372036854775808.0f)
+    TRUNCOP(I64_TRUNC_F32_U, f32, u64, uint64_t, -1.0f, 18446744073709551616.0f)
+    TRUNCOP(I64_TRUNC_F64_S, f64, i64, int64_t, -9223372036854777856.0, 9223372036854775808.0)
+    TRUNCOP(I64_TRUNC_F64_U, f64, u64, uint64_t, -1.0, 18446744073709551616.0)
+    UNOP(F32_CONVERT_I32_S, i32, f32, (float)x)
+    UNOP(F32_CONVERT_I32_U, u32, f32, (float)x)
+    UNOP(F32_CONVERT_I64_S, i64, f32, (float)x)
+    UNOP(F32_CONVERT_I64_U, u64, f32, (float)x)
+    UNOP(F32_DEMOTE_F64, f64, f32, (float)x)
+    UNOP(F64_CONVERT_I32_S, i32, f64, (double)x)
+    UNOP(F64_CONVERT_I32_U, u32, f64, (double)x)
+    UNOP(F64_CONVERT_I64_S, i64, f64, (double)x)
+    UNOP(F64_CONVERT_I64_U, u64, f64, (double)x)
+    UNOP(F64_PROMOTE_F32, f32, f64, (double)x)
+    UNOP(I32_REINTERPRET_F32, u32, u32, x)
+    UNOP(I64_REINTERPRET_F64, u64, u64, x)
+    UNOP(F32_REINTERPRET_I32, u32, u32, x)
+    UNOP(F64_REINTERPRET_I64, u64, u64, x)
+    UNOP(I32_EXTEND8_S, u32, i32, (int32_t)(int8_t)x)
+    UNOP(I32_EXTEND16_S, u32, i32, (int32_t)(int16_t)x)
+    UNOP(I64_EXTEND8_S, u64, i64, (int64_t)(int8_t)x)
+    UNOP(I64_EXTEND16_S, u64, i64, (int64_t)(int16_t)x)
+    UNOP(I64_EXTEND32_S, u64, i64, (int64_t)(int32_t)x)
+    UNOP(I32_TRUNC_SAT_F32_S, f32, i32, sat_i32_f32(x))
+    UNOP(I32_TRUNC_SAT_F32_U, f32, u32, sat_u32_f32(x))
+    UNOP(I32_TRUNC_SAT_F64_S, f64, i32, sat_i32_f64(x))
+    UNOP(I32_TRUNC_SAT_F64_U, f64, u32, sat_u32_f64(x))
+    UNOP(I64_TRUNC_SAT_F32_S, f32, i64, sat_i64_f32(x))
+    UNOP(I64_TRUNC_SAT_F32_U, f32, u64, sat_u64_f32(x))
+    UNOP(I64_TRUNC_SAT_F64_S, f64, i64, sat_i64_f64(x))
+    UNOP(I64_TRUNC_SAT_F64_U, f64, u64, sat_u64_f64(x))
+
+    LOADOP(I32_LOAD, uint32_t, 4, u32, v)
+    LOADOP(I64_LOAD, uint64_t, 8, u64, v)
+    LOADOP(F32_LOAD, uint32_t, 4, u32, v)
+    LOADOP(F64_LOAD, uint64_t, 8, u64, v)
+    LOADOP(I32_LOAD8_S, int8_t, 1, i32, (int32_t)v)
+    LOADOP(I32_LOAD8_U, uint8_t, 1, u32, (uint32_t)v)
+    LOADOP(I32_LOAD16_S, int16_t, 2, i32, (int32_t)v)
+    LOADOP(I32_LOAD16_U, uint16_t, 2, u32, (uint32_t)v)
+    LOADOP(I64_LOAD8_S, int8_t, 1, i64, (int64_t)v)
+    LOADOP(I64_LOAD8_U, uint8_t, 1, u64, (uint64_t)v)
+    LOADOP(I64_LOAD16_S, int16_t, 2, i64, (int64_t)v)
+    LOADOP(I64_LOAD16_U, uint16_t, 2, u64, (uint64_t)v)
+    LOADOP(I64_LOAD32_S, int32_t, 4, i64, (int64_t)v)
+    LOADOP(I64_LOAD32_U, uint32_t, 4, u64, (uint64_t)v)
+    STOREOP(I32_STORE, uint32_t, 4, u32)
+    STOREOP(I64_STORE, uint64_t, 8, u64)
+    STOREOP(F32_STORE, uint32_t, 4, u32)
+    STOREOP(F64_STORE, uint64_t, 8, u64)
+    STOREOP(I32_STORE8, uint8_t, 1, u32)
+    STOREOP(I32_STORE16, uint16_t, 2, u32)
+    STOREOP(I64_STORE8, uint8_t, 1, u64)
+    STOREOP(I64_STORE16, uint16_t, 2, u64)
+    STOREOP(I64_STORE32, uint32_t, 4, u64)
+    default: break;
+    }
+    /* not reached: every cell holds a handler */
+    trap = ELVM_TRAP_HOST;
+    goto trapped;
+
+do_call:
+    if (UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed))) TRAP(TIMEOUT);
+    if (callee->host) {
+        s->fuel = fuel;
+        s->frame_top = ft;
+        s->stack_top = fp + ft->fn->code->frame_slots;
+        int rc = call_host(s, inst, callee, fp + argbase);
+        fuel = s->fuel;
+        LOAD_MEM();
+        if (rc) {
+            trap = s->trap;
+            goto trapped;
+        }
+        DISPATCH();
+    } else {
+        compiled_func *cf = callee->code;
+        slot *nfp = fp + argbase;
+        if (UNLIKELY(ft + 1 >= s->frames_end || nfp + cf->frame_slots > s->stack_end))
+            TRAP(STACK_EXHAUSTED);
+        ft++;
+        ft->ret_pc = pc;
+        ft->fp = fp;
+        ft->inst = inst;
+        ft->fn = callee;
+        memset(nfp + cf->nparams, 0, (size_t)(cf->nlocals - cf->nparams) * sizeof(slot));
+        fp = nfp;
+        pc = cf->code;
+        if (callee->inst != inst) {
+            inst = callee->inst;
+            LOAD_MEM();
+        }
+        DISPATCH();
+    }
+
+trapped:
+    s->fuel = fuel;
+    if (trap != ELVM_TRAP_HOST && trap != ELVM_TRAP_EXIT) elvm__trap_set(s, trap, NULL);
+    s->nbt = 0;
+    for (frame *f = ft; f > base && s->nbt < ELVM_BACKTRACE_MAX; f--) {
+        elvm_func *bf = f->fn;
+        s->bt[s->nbt].funcidx = bf->funcidx;
+        s->bt[s->nbt].host = bf->host != NULL;
+        s->bt[s->nbt].name = !bf->host && bf->funcidx >= bf->inst->module->nfunc_imports
+                                 ? bf->inst->module->funcs[bf->funcidx - bf->inst->module->nfunc_imports].name
+                                 : NULL;
+        s->nbt++;
+    }
+    s->frame_top = base;
+    return trap == ELVM_TRAP_EXIT ? ELVM_EXIT : ELVM_TRAP;
+}
+
+const void *const *elvm__handler_table(void) {
+    const void *const *t;
+    interp(NULL, NULL, NULL, &t);
+    return t;
+}
+
+elvm_status elvm__run(elvm_store *s, elvm_func *fn, slot *args, elvm_error *err) {
+    elvm_status st;
+    s->trap = ELVM_TRAP_NONE;
+    s->nbt = 0;
+    if (fn->host) {
+        st = call_host(s, NULL, fn, args) ? (s->trap == ELVM_TRAP_EXIT ? ELVM_EXIT : ELVM_TRAP) : ELVM_OK;
+    } else {
+        st = interp(s, fn, args, NULL);
+    }
+    if (st == ELVM_TRAP) {
+        elvm__fail(err, ELVM_TRAP, "%s", s->trap_msg);
+        if (err) err->trap = s->trap;
+    } else if (st == ELVM_EXIT) {
+        elvm__fail(err, ELVM_EXIT, "exit with code %d", s->exit_code);
+        if (err) { err->trap = ELVM_TRAP_EXIT; err->exit_code = s->exit_code; }
+    }
+    return st;
+}

@@ -1,0 +1,167 @@
+/* runtime.h: threaded code format, and the run-time objects (store, instance, function,
+ * memory, table, global) shared by compile.c, interp.c and the object files. */
+#ifndef ELVM_RUNTIME_H
+#define ELVM_RUNTIME_H
+
+#include <signal.h>
+#include <stdatomic.h>
+
+#include "module.h"
+
+/* A value in a frame slot. i32/f32 use the low half; v128 will take two slots. */
+typedef union slot {
+    int32_t i32;
+    uint32_t u32;
+    int64_t i64;
+    uint64_t u64;
+    float f32;
+    double f64;
+    void *ref;
+} slot;
+
+/* One cell of threaded code. An instruction is a handler address followed by its
+ * operand cells; operands are frame-slot indexes (two 32-bit ones per cell), 64-bit
+ * immediates (constants, memarg offsets: 64 bits so memory64 fits) or branch targets.
+ * The layout of each handler is written beside it in interp.c. */
+typedef union cell {
+    const void *h;
+    uint64_t u64;
+    struct { uint32_t a, b; } s;
+    union cell *target;
+} cell;
+
+/* Handler ids: every numeric/memory opcode of opcodes.def has one, plus the internal
+ * ops the compiler emits. With computed goto the code holds addresses; with switch
+ * dispatch (ELVM_SWITCH_DISPATCH) it holds these ids. */
+#define ELVM_INTERNAL_OPS(X)                                                       \
+    X(UNREACHABLE) X(NOP) X(COPY) X(CONST32) X(CONST64) X(SELECT)                  \
+    X(BR) X(BR_IF) X(BR_UNLESS) X(BR_LOOP) X(BR_IF_LOOP) X(BR_TABLE)               \
+    X(CALL) X(CALL_INDIRECT) X(RETURN) X(FUEL) X(EXIT)                             \
+    X(GLOBAL_GET) X(GLOBAL_SET) X(MEMORY_SIZE) X(MEMORY_GROW) X(MEMORY_INIT)       \
+    X(DATA_DROP) X(MEMORY_COPY) X(MEMORY_FILL) X(TABLE_GET) X(TABLE_SET)           \
+    X(TABLE_SIZE) X(TABLE_GROW) X(TABLE_FILL) X(TABLE_COPY) X(TABLE_INIT)          \
+    X(ELEM_DROP) X(REF_FUNC) X(REF_IS_NULL)
+
+typedef enum {
+#define OP_SPECIAL(n, c)
+#define OP_UN(n, c, a, r) H_##n,
+#define OP_BIN(n, c, a, r) H_##n,
+#define OP_LOAD(n, c, t, b) H_##n,
+#define OP_STORE(n, c, t, b) H_##n,
+#include "opcodes.def"
+#undef OP_SPECIAL
+#undef OP_UN
+#undef OP_BIN
+#undef OP_LOAD
+#undef OP_STORE
+#define ELVM_X(n) H_##n,
+    ELVM_INTERNAL_OPS(ELVM_X)
+#undef ELVM_X
+    H__COUNT
+} elvm_handler;
+
+typedef struct compiled_func {
+    cell *code;
+    size_t ncells;
+    uint32_t nparams;     /* slots of the parameters */
+    uint32_t nlocals;     /* slots of params + locals */
+    uint32_t frame_slots; /* locals + deepest operand stack */
+} compiled_func;
+
+struct elvm_engine {
+    elvm_config cfg;
+};
+
+struct elvm_func {
+    const functype *type;
+    elvm_instance *inst;       /* owning instance; NULL for host functions */
+    compiled_func *code;       /* NULL for host functions */
+    uint32_t funcidx;          /* index in its module */
+    elvm_host_fn host;
+    void *env;
+    functype host_type;        /* storage of `type` for host functions */
+};
+
+struct elvm_memory {
+    uint8_t *data;     /* reserved once: never moves, so code can cache it */
+    uint64_t size;     /* bytes */
+    uint64_t reserved; /* bytes of address space reserved at data */
+    elvm_limits limits;
+    elvm_store *store;
+};
+
+struct elvm_table {
+    elvm_valtype type;
+    elvm_limits limits;
+    uint32_t size;
+    void **elems;
+};
+
+struct elvm_global {
+    globaltype type;
+    slot val;
+};
+
+struct elvm_instance {
+    elvm_store *store;
+    elvm_module *module;
+    elvm_func **funcs;
+    elvm_table **tables;
+    elvm_memory **mems;
+    elvm_global **globals;
+    bool *elem_dropped;
+    bool *data_dropped;
+    void ***elem_items; /* evaluated element segments (spec 4.5.4 step 11) */
+    elvm_func *own_funcs;
+    elvm_global *own_globals;
+};
+
+/* One activation: the function running and where its caller resumes. */
+typedef struct frame {
+    cell *ret_pc;
+    slot *fp;
+    elvm_instance *inst;
+    elvm_func *fn;
+} frame;
+
+typedef struct store_obj {
+    enum { OBJ_INSTANCE, OBJ_FUNC, OBJ_MEMORY, OBJ_TABLE, OBJ_GLOBAL } kind;
+    void *p;
+} store_obj;
+
+#define ELVM_BACKTRACE_MAX 32
+
+struct elvm_store {
+    elvm_engine *engine;
+    slot *stack, *stack_end;
+    slot *stack_top; /* first slot not used by running frames (for reentrant calls) */
+    frame *frames, *frames_end, *frame_top;
+    int64_t fuel;
+    uint64_t fuel_set;
+    atomic_int interrupt;
+    uint64_t mem_limit;
+    uint64_t peak_mem;
+    store_obj *objs;
+    size_t nobjs, capobjs;
+    /* the last trap */
+    elvm_trap_kind trap;
+    int32_t exit_code;
+    char trap_msg[256];
+    uint32_t nbt;
+    struct { uint32_t funcidx; const char *name; bool host; } bt[ELVM_BACKTRACE_MAX];
+};
+
+/* interp.c */
+ELVM_HIDDEN const void *const *elvm__handler_table(void);
+/* Runs `fn` with its arguments already in `args` (store stack); results land there. */
+ELVM_HIDDEN elvm_status elvm__run(elvm_store *s, elvm_func *fn, slot *args, elvm_error *err);
+
+/* store.c */
+ELVM_HIDDEN bool elvm__store_track(elvm_store *s, int kind, void *p);
+ELVM_HIDDEN slot elvm__val_to_slot(elvm_val v);
+ELVM_HIDDEN elvm_val elvm__slot_to_val(slot s, elvm_valtype t);
+ELVM_HIDDEN int64_t elvm__memory_grow(elvm_memory *m, uint64_t delta);
+ELVM_HIDDEN int64_t elvm__table_grow(elvm_table *t, uint64_t delta, void *init);
+ELVM_HIDDEN void elvm__trap_set(elvm_store *s, elvm_trap_kind kind, const char *detail);
+
+#endif
