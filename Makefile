@@ -12,12 +12,12 @@ CC       ?= gcc
 SHARED   ?= ../shared
 TESTSUITE ?= $(SHARED)/testsuite
 WASI_CC  ?= clang
-WASI_SYSROOT ?= /usr/share/wasi-sysroot
-WASI_CFLAGS = --target=wasm32-wasi --sysroot=$(WASI_SYSROOT) -O2
+# Debian's wasi-libc installs into clang's default wasm32-wasi search path
+WASI_CFLAGS = --target=wasm32-wasi -O2
 
 WARN   = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
          -Wimplicit-fallthrough -Wno-unused-parameter
-CFLAGS_BASE = $(WARN) -D_GNU_SOURCE -Ivm -Iwasi -g
+CFLAGS_BASE = $(WARN) -D_GNU_SOURCE -Ivm -Iwasi -g -ffp-contract=off
 ifeq ($(SANITIZE),1)
   B       = build/asan
   OPT     = -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -110,3 +110,6 @@ test: all unit examples-test spectest
 
 clean:
 	rm -rf build
+
+# ---- benchmarks (bench/bench.mk: make bench, make bench-quick) ---------------------------
+-include bench/bench.mk

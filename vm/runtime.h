@@ -156,6 +156,10 @@ ELVM_HIDDEN const void *const *elvm__handler_table(void);
 /* Runs `fn` with its arguments already in `args` (store stack); results land there. */
 ELVM_HIDDEN elvm_status elvm__run(elvm_store *s, elvm_func *fn, slot *args, elvm_error *err);
 
+/* dump.c: the threaded code of defined function `defidx`, readable */
+#include <stdio.h>
+ELVM_HIDDEN void elvm__dump_code(const elvm_module *m, uint32_t defidx, FILE *out);
+
 /* store.c */
 ELVM_HIDDEN bool elvm__store_track(elvm_store *s, int kind, void *p);
 ELVM_HIDDEN slot elvm__val_to_slot(elvm_val v);

@@ -1,0 +1,84 @@
+/* dump.c: prints a function's threaded code, one instruction a line, for `elvm inspect
+ * --code` and for anyone tuning the compiler. */
+#include <stdio.h>
+
+#include "runtime.h"
+
+static const char *const handler_names[H__COUNT] = {
+#define OP_SPECIAL(n, c)
+#define OP_UN(n, c, a, r) [H_##n] = #n,
+#define OP_BIN(n, c, a, r) [H_##n] = #n,
+#define OP_LOAD(n, c, t, b) [H_##n] = #n,
+#define OP_STORE(n, c, t, b) [H_##n] = #n,
+#include "opcodes.def"
+#undef OP_SPECIAL
+#undef OP_UN
+#undef OP_BIN
+#undef OP_LOAD
+#undef OP_STORE
+#define ELVM_X(n) [H_##n] = #n,
+    ELVM_INTERNAL_OPS(ELVM_X)
+#undef ELVM_X
+};
+
+static int handler_id(const void *h) {
+    const void *const *t = elvm__handler_table();
+    for (int i = 0; i < H__COUNT; i++)
+        if (t[i] == h) return i;
+    return -1;
+}
+
+/* Cells per instruction: the handler cell plus its operands (see interp.c layouts). */
+static size_t cells_of(int id, const cell *pc) {
+    switch (id) {
+    case H_UNREACHABLE: case H_NOP: case H_EXIT: return 1;
+    case H_BR: case H_BR_LOOP: case H_FUEL: case H_DATA_DROP: case H_ELEM_DROP: return 2;
+    case H_COPY: case H_CALL: case H_RETURN: case H_GLOBAL_GET: case H_GLOBAL_SET:
+    case H_MEMORY_SIZE: case H_MEMORY_GROW: case H_TABLE_SIZE: case H_REF_FUNC:
+    case H_REF_IS_NULL: return 2;
+    case H_BR_TABLE: return 2 + pc[1].s.b;
+    case H_TABLE_COPY: case H_TABLE_INIT: return 4;
+    default: break;
+    }
+#define OP_SPECIAL(n, c)
+#define OP_UN(n, c, a, r) if (id == H_##n) return 2;
+#define OP_BIN(n, c, a, r)
+#define OP_LOAD(n, c, t, b)
+#define OP_STORE(n, c, t, b)
+#include "opcodes.def"
+#undef OP_SPECIAL
+#undef OP_UN
+#undef OP_BIN
+#undef OP_LOAD
+#undef OP_STORE
+    return 3;
+}
+
+void elvm__dump_code(const elvm_module *m, uint32_t defidx, FILE *out) {
+    const compiled_func *cf = m->funcs[defidx].code;
+    if (!cf) return;
+    fprintf(out, "func[%u]%s%s: %zu cells, params %u slots, locals %u slots, frame %u slots\n",
+            m->nfunc_imports + defidx, m->funcs[defidx].name ? " " : "",
+            m->funcs[defidx].name ? m->funcs[defidx].name : "", cf->ncells, cf->nparams,
+            cf->nlocals, cf->frame_slots);
+    for (size_t i = 0; i < cf->ncells;) {
+        const cell *pc = cf->code + i;
+        int id = handler_id(pc->h);
+        if (id < 0) {
+            fprintf(out, "  %5zu: ??\n", i);
+            i++;
+            continue;
+        }
+        size_t n = cells_of(id, pc);
+        fprintf(out, "  %5zu: %-20s", i, handler_names[id]);
+        for (size_t k = 1; k < n && i + k < cf->ncells; k++) {
+            const cell *c = &pc[k];
+            if (c->target >= cf->code && c->target < cf->code + cf->ncells)
+                fprintf(out, " ->%td", c->target - cf->code);
+            else
+                fprintf(out, " %u|%u", c->s.a, c->s.b);
+        }
+        fputc('\n', out);
+        i += n;
+    }
+}
