@@ -61,7 +61,7 @@ deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	else echo "make deps: all packages present"; fi
 
-$(B)/obj/%.o: %.c $(wildcard vm/*.h vm/*.def wasi/*.h)
+$(B)/obj/%.o: %.c $(wildcard vm/*.h vm/*.def wasi/*.h cli/*.h spectest/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 

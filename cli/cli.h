@@ -1,0 +1,50 @@
+/* cli.h: private to cli/: the commands of build/elvm and the helpers they share. */
+#ifndef ELVM_CLI_H
+#define ELVM_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "elvm.h"
+
+#define ELVM_CLI_VERSION "0.1.0"
+
+/* Exit codes (docs/CLI.md): a WASI command's own code passes through unchanged. */
+enum {
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_ERROR = 1,  /* bad usage, unreadable/malformed/invalid module, link error */
+    CLI_EXIT_TRAP = 134, /* the guest trapped (128 + SIGABRT, as a crashed native program) */
+};
+
+/* Commands: argv[0] is the command's name. Each returns the process exit code. */
+int cli_run(int argc, char **argv);
+int cli_validate(int argc, char **argv);
+int cli_inspect(int argc, char **argv);
+
+/* Prints the help of `cmd` ("run", ...) to stdout; returns 0, or -1 if there is no
+ * such command. */
+int cli_help(const char *cmd);
+
+/* "elvm: error: WHERE: MESSAGE" on stderr, on one line (WHERE may be NULL). */
+void cli_error(const char *where, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Reads a whole file into a malloc'd buffer. On failure prints the error line and
+ * returns -1. */
+int cli_read_file(const char *path, uint8_t **data, size_t *len);
+
+/* Reads and compiles `path`; on failure prints the error line and returns NULL. */
+elvm_module *cli_load_module(elvm_engine *engine, const char *path);
+
+/* Matches "--name VALUE" and "--name=VALUE" at argv[*i]; on a match stores VALUE,
+ * advances *i past it and returns 1. A missing VALUE prints an error and returns -1. */
+int cli_opt_value(int argc, char **argv, int *i, const char *name, const char **value);
+
+/* Values (values.c). Parses text as a value of type `t` for --invoke; returns 0, or -1
+ * with the reason in `why`. */
+int cli_parse_value(elvm_valtype t, const char *text, elvm_val *out, char *why, size_t n);
+/* Formats `v` as "TYPE:VALUE" (docs/CLI.md) into buf. */
+void cli_format_value(const elvm_val *v, char *buf, size_t n);
+/* Formats a function type as "(i32, i64) -> (f32)". */
+void cli_format_functype(const elvm_externtype *t, char *buf, size_t n);
+
+#endif /* ELVM_CLI_H */

@@ -1,0 +1,93 @@
+/* script.c: runs the commands of one script (one .json file) in a fresh store and linker. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spectest.h"
+
+static const char simd_reason[] = "simd: not yet implemented";
+
+/* A fresh store and linker per script, as in the reference interpreter: scripts must not
+ * see each other's registrations. Returns 0, or -1 with the reason in s->why. */
+static int script_open(st_script *s, elvm_engine *engine, const char *dir, int verbose) {
+    memset(s, 0, sizeof *s);
+    s->engine = engine;
+    s->dir = dir;
+    s->verbose = verbose;
+    s->store = elvm_store_new(engine);
+    s->linker = s->store ? elvm_linker_new(s->store) : NULL;
+    if (!s->linker) {
+        snprintf(s->why, sizeof s->why, "cannot create a store and linker");
+        return -1;
+    }
+    elvm_status st = st_host_define(s->linker, s->store);
+    if (st != ELVM_OK) {
+        snprintf(s->why, sizeof s->why, "cannot define the spectest module: %s",
+                 elvm_strerror(st));
+        return -1;
+    }
+    return 0;
+}
+
+static void script_close(st_script *s) {
+    for (size_t i = 0; i < s->nnamed; i++)
+        free(s->named[i].name);
+    free(s->named);
+    if (s->linker)
+        elvm_linker_free(s->linker);
+    if (s->store)
+        elvm_store_free(s->store);
+}
+
+static int is_listed(const int *list, size_t n, int idx) {
+    for (size_t i = 0; i < n; i++)
+        if (list[i] == idx)
+            return 1;
+    return 0;
+}
+
+/* SIMD is not implemented yet: every command of a simd_* script is skipped, and elsewhere
+ * any command that passes or expects a v128. Returns the reason, or NULL to run it. */
+static const char *skip_reason(int simd_script, const cJSON *cmd) {
+    if (simd_script || st_involves_v128(cmd))
+        return simd_reason;
+    return NULL;
+}
+
+void st_script_run(elvm_engine *engine, const char *dir, const char *name, const cJSON *commands,
+                   int start, const int *noreplay, size_t nnoreplay, int verbose,
+                   const st_sink *sink) {
+    st_script s;
+    char setup_error[ST_TEXT_SIZE];
+    int ready = script_open(&s, engine, dir, verbose) == 0;
+    int simd_script = strncmp(name, "simd_", 5) == 0, idx = 0;
+    const cJSON *cmd;
+    snprintf(setup_error, sizeof setup_error, "%s", s.why);
+
+    /* Rebuild the state a crashed child lost: same commands, same order, no reports. */
+    st_host_set_verbose(0);
+    cJSON_ArrayForEach(cmd, commands) {
+        if (idx >= start)
+            break;
+        if (ready && !skip_reason(simd_script, cmd) && !is_listed(noreplay, nnoreplay, idx)) {
+            sink->replaying(sink->ctx, idx);
+            st_command_run(&s, cmd);
+        }
+        idx++;
+    }
+    sink->replayed(sink->ctx);
+    st_host_set_verbose(verbose);
+
+    for (; cmd; cmd = cmd->next, idx++) {
+        const char *reason = skip_reason(simd_script, cmd);
+        if (reason)
+            sink->result(sink->ctx, idx, ST_SKIP, reason);
+        else if (!ready)
+            sink->result(sink->ctx, idx, ST_FAIL, setup_error);
+        else {
+            st_verdict v = st_command_run(&s, cmd);
+            sink->result(sink->ctx, idx, v, v == ST_PASS ? s.note : s.why);
+        }
+    }
+    script_close(&s);
+}

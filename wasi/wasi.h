@@ -1,0 +1,84 @@
+/* wasi.h: the public API of elvm's WASI preview 1 host (module "wasi_snapshot_preview1").
+ *
+ * Use:
+ *   elvm_wasi_config cfg;  elvm_wasi_config_default(&cfg);  cfg.argv = ...;
+ *   elvm_wasi *w = elvm_wasi_new(&cfg, &err);              // opens the preopens
+ *   elvm_wasi_define(w, store, linker);                    // every preview 1 import
+ *   ... elvm_linker_instantiate, call "_start" ...          // proc_exit -> ELVM_EXIT
+ *   elvm_wasi_free(w);                                     // after the last guest call
+ *
+ * The guest sees only what the config gives it: its argv, the environment variables
+ * listed (never the host's), stdio on fds 0, 1, 2 and each preopened directory on
+ * fds 3, 4, ... . Paths are resolved strictly beneath a preopen: absolute paths and
+ * `..` or symlinks leading out of it fail with ERRNO_NOTCAPABLE.
+ *
+ * Guest pointers and lengths are checked against the linear memory before every
+ * access; a bad one makes the call return ERRNO_FAULT and touches nothing.
+ *
+ * Functions of wasi_snapshot_preview1 that this host does not implement yet are
+ * still defined, with their exact signature, and return ERRNO_NOSYS (docs/CLI.md
+ * lists which are implemented). */
+#ifndef ELVM_WASI_H
+#define ELVM_WASI_H
+
+#include <stdint.h>
+
+#include "elvm.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The import module name every function is defined under. */
+#define ELVM_WASI_MODULE "wasi_snapshot_preview1"
+
+/* A host directory given to the guest. `guest_path` is the name the guest sees
+ * (fd_prestat_dir_name), e.g. "/data" or "."; NULL means the same as `host_path`. */
+typedef struct elvm_wasi_preopen {
+    const char *host_path;
+    const char *guest_path;
+} elvm_wasi_preopen;
+
+/* Everything the guest may see. All strings are NUL-terminated and copied by
+ * elvm_wasi_new; the caller keeps ownership of its arrays. */
+typedef struct elvm_wasi_config {
+    const char *const *argv; /* argv[0] is the program name by convention */
+    uint32_t argc;
+    const char *const *env;  /* "KEY=VALUE" strings; the host's environment is not passed */
+    uint32_t envc;
+    const elvm_wasi_preopen *preopens; /* become guest fds 3, 4, ... in this order */
+    uint32_t npreopens;
+    /* Host fds behind guest fds 0, 1, 2 (default 0, 1, 2; -1: closed). They are
+     * borrowed: the guest's fd_close only forgets them and elvm_wasi_free leaves them. */
+    int stdio[3];
+    /* Testing aid: resolve paths with the portable component-wise walk even where the
+     * kernel has openat2(2). Both give the same sandbox. */
+    int force_path_walk;
+    /* Debugging aid: print each call as "wasi: NAME -> ERRNO" on stderr. */
+    int trace;
+} elvm_wasi_config;
+
+/* An instance of the WASI host: argv, environment and the fd table of one guest. */
+typedef struct elvm_wasi elvm_wasi;
+
+/* Fills `cfg` with: no arguments, no environment, no preopens, stdio 0, 1, 2. */
+void elvm_wasi_config_default(elvm_wasi_config *cfg);
+
+/* Copies `cfg` and opens each preopen as an O_DIRECTORY host fd. Returns NULL on
+ * failure: ELVM_ARG when a preopen cannot be opened as a directory (the message names
+ * it and says why), ELVM_NOMEM. */
+elvm_wasi *elvm_wasi_new(const elvm_wasi_config *cfg, elvm_error *err);
+
+/* Defines every function of wasi_snapshot_preview1 in `linker` as host functions
+ * created in `store` (the linker's store). `w` must outlive every call into them.
+ * Returns ELVM_OK or ELVM_NOMEM. */
+elvm_status elvm_wasi_define(elvm_wasi *w, elvm_store *store, elvm_linker *linker);
+
+/* Closes every host fd the guest or the preopens opened (not the borrowed stdio) and
+ * frees `w`. NULL is allowed. */
+void elvm_wasi_free(elvm_wasi *w);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ELVM_WASI_H */
