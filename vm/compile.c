@@ -18,7 +18,12 @@ typedef struct ventry {
     elvm_valtype type; /* 0: unknown (stack-polymorphic) */
     uint32_t slot;     /* where the value is now: its own slot, or a local's (lazy) */
     uint32_t canon;    /* its own slot */
+    bool cst;          /* a constant not yet written anywhere (lazy): its value is cval */
+    uint64_t cval;
 } ventry;
+
+/* A lazy entry's value is not (yet) in its own slot. */
+static inline bool is_lazy(const ventry *v) { return v->cst || v->slot != v->canon; }
 
 typedef struct ctrl {
     elvm_opcode kind; /* OP_BLOCK, OP_LOOP, OP_IF, OP_ELSE; the function body is a BLOCK */
@@ -63,6 +68,8 @@ typedef struct ctx {
     size_t *relocs; /* cells holding a code index to turn into a pointer */
     size_t nrelocs, caprelocs;
     size_t last_dst; /* index+1 of the dst cell of the last simple op, 0 none */
+    size_t last_op_at; /* index of that op's handler cell */
+    elvm_handler last_h; /* and its handler */
     size_t fuel_cell; /* index+1 of the current FUEL op's cost cell */
 } ctx;
 
@@ -86,6 +93,7 @@ static size_t emit_cell(ctx *c, cell x) {
     c->code = grow(c, c->code, &c->capcode, c->ncode + 1, sizeof(cell));
     c->code[c->ncode] = x;
     c->last_dst = 0;
+    c->last_h = H__COUNT;
     return c->ncode++;
 }
 
@@ -127,6 +135,8 @@ static ventry *push(ctx *c, elvm_valtype t) {
     ventry *v = &c->vals[c->nvals++];
     v->type = t;
     v->slot = v->canon = canon;
+    v->cst = false;
+    v->cval = 0;
     uint32_t top = canon + elvm__slots_of(t ? t : ELVM_I64);
     if (top > c->max_slot) c->max_slot = top;
     if (c->max_slot > ELVM_MAX_FRAME_SLOTS)
@@ -137,20 +147,33 @@ static ventry *push(ctx *c, elvm_valtype t) {
 static ventry pop_any(ctx *c) {
     ctrl *f = &c->ctrls[c->nctrls - 1];
     if (c->nvals == f->height) {
-        if (f->unreachable) return (ventry){0, next_canon(c), next_canon(c)};
+        if (f->unreachable) return (ventry){0, next_canon(c), next_canon(c), false, 0};
         FAIL(c, "type mismatch: operand stack empty");
     }
     ventry v = c->vals[--c->nvals];
-    if (v.slot != v.canon) c->nlazy--;
+    if (is_lazy(&v)) c->nlazy--;
     return v;
 }
 
 static const char *tname(elvm_valtype t) { return t ? elvm_valtype_name(t) : "unknown"; }
 
-static ventry pop(ctx *c, elvm_valtype want) {
+/* Pops a value of type `want`; a lazy constant stays one (the caller may fold it). */
+static ventry pop_k(ctx *c, elvm_valtype want) {
     ventry v = pop_any(c);
     if (v.type && want && v.type != want)
         FAIL(c, "type mismatch: expected %s, got %s", tname(want), tname(v.type));
+    return v;
+}
+
+static void emit_const(ctx *c, uint32_t dst, uint64_t v);
+
+/* Pops a value of type `want` and makes sure it is readable from v.slot. */
+static ventry pop(ctx *c, elvm_valtype want) {
+    ventry v = pop_k(c, want);
+    if (v.cst) {
+        if (live(c)) emit_const(c, v.canon, v.cval);
+        v.cst = false;
+    }
     return v;
 }
 
@@ -159,11 +182,13 @@ static ventry pop(ctx *c, elvm_valtype want) {
 static void check_top(ctx *c, const elvm_valtype *types, uint32_t n) {
     c->tmpv = grow(c, c->tmpv, &c->captmpv, (size_t)n + 1, sizeof(ventry));
     ventry *save = c->tmpv;
-    for (uint32_t i = n; i-- > 0;) save[i] = pop(c, types[i]);
+    for (uint32_t i = n; i-- > 0;) save[i] = pop_k(c, types[i]);
     for (uint32_t i = 0; i < n; i++) {
         ventry *v = push(c, types[i]);
-        if (save[i].type && save[i].slot != save[i].canon) {
+        if (save[i].type && is_lazy(&save[i])) {
             v->slot = save[i].slot;
+            v->cst = save[i].cst;
+            v->cval = save[i].cval;
             c->nlazy++;
         }
     }
@@ -171,14 +196,24 @@ static void check_top(ctx *c, const elvm_valtype *types, uint32_t n) {
 
 static bool is_num(elvm_valtype t) { return t == 0 || !elvm__is_reftype(t); }
 
-/* Copies a lazy entry into its own slot. */
+static void emit_const(ctx *c, uint32_t dst, uint64_t v) {
+    emit_h(c, H_CONST64);
+    emit_ab(c, dst, 0);
+    emit_u64(c, v);
+}
+
+/* Writes a lazy entry into its own slot. */
 static void materialize(ctx *c, ventry *v) {
-    if (v->slot == v->canon) return;
+    if (!is_lazy(v)) return;
     if (live(c)) {
-        emit_h(c, H_COPY);
-        emit_ab(c, v->canon, v->slot);
+        if (v->cst) emit_const(c, v->canon, v->cval);
+        else {
+            emit_h(c, H_COPY);
+            emit_ab(c, v->canon, v->slot);
+        }
     }
     v->slot = v->canon;
+    v->cst = false;
     c->nlazy--;
 }
 
@@ -192,7 +227,8 @@ static void materialize_top(ctx *c, uint32_t n) {
 
 static void materialize_local(ctx *c, uint32_t ls) {
     for (uint32_t i = 0; c->nlazy && i < c->nvals; i++)
-        if (c->vals[i].slot == ls && c->vals[i].canon != ls) materialize(c, &c->vals[i]);
+        if (!c->vals[i].cst && c->vals[i].slot == ls && c->vals[i].canon != ls)
+            materialize(c, &c->vals[i]);
 }
 
 /* ---- control stack ----------------------------------------------------------------------- */
@@ -219,7 +255,7 @@ static void push_ctrl(ctx *c, elvm_opcode kind, const elvm_valtype *params, uint
 static void set_unreachable(ctx *c) {
     ctrl *f = &c->ctrls[c->nctrls - 1];
     for (uint32_t i = f->height; i < c->nvals; i++)
-        if (c->vals[i].slot != c->vals[i].canon) c->nlazy--;
+        if (is_lazy(&c->vals[i])) c->nlazy--;
     c->nvals = f->height;
     f->unreachable = true;
     c->reach = false;
@@ -255,7 +291,7 @@ static bool label_copies_needed(ctx *c, ctrl *l, uint32_t n) {
     uint32_t dst = l->base_slot;
     for (uint32_t i = 0; i < n; i++) {
         ventry *v = &c->vals[c->nvals - n + i];
-        if (v->slot != dst) return true;
+        if (v->cst || v->slot != dst) return true;
         dst += elvm__slots_of(v->type);
     }
     return false;
@@ -265,7 +301,9 @@ static void emit_label_copies(ctx *c, ctrl *l, uint32_t n) {
     uint32_t dst = l->base_slot;
     for (uint32_t i = 0; i < n; i++) {
         ventry *v = &c->vals[c->nvals - n + i];
-        if (v->slot != dst) {
+        if (v->cst) {
+            emit_const(c, dst, v->cval);
+        } else if (v->slot != dst) {
             emit_h(c, H_COPY);
             emit_ab(c, dst, v->slot);
         }
@@ -396,10 +434,101 @@ static void simple_result(ctx *c, elvm_handler h, elvm_valtype out, uint32_t a, 
                           bool two) {
     ventry *r = push(c, out);
     if (!live(c)) return;
-    emit_h(c, h);
+    size_t op_at = emit_h(c, h);
     size_t at = emit_ab(c, r->canon, a);
     if (two) emit_ab(c, b, 0);
     c->last_dst = at + 1;
+    c->last_op_at = op_at;
+    c->last_h = h;
+}
+
+/* A binary op, with the second operand folded into an immediate when it is a constant. */
+static void binop(ctx *c, elvm_opcode op, elvm_valtype in, elvm_valtype out) {
+    ventry b = pop_k(c, in);
+    ventry a = pop(c, in);
+    if (b.cst && live(c)) {
+        elvm_handler h = (elvm_handler)(handler_of[op] + 1); /* H_<op>_IMM follows H_<op> */
+        ventry *r = push(c, out);
+        size_t op_at = emit_h(c, h);
+        size_t at = emit_ab(c, r->canon, a.slot);
+        emit_u64(c, b.cval);
+        c->last_dst = at + 1;
+        c->last_op_at = op_at;
+        c->last_h = h;
+        return;
+    }
+    if (b.cst) b.slot = b.canon; /* dead code: nothing is emitted */
+    simple_result(c, handler_of[op], out, a.slot, b.slot, true);
+}
+
+/* ---- compare-and-branch fusion -------------------------------------------------------- */
+
+/* +1 encoded: 0 means "not a fusable compare" */
+static const uint16_t br_of[H__COUNT] = {
+#define ELVM_X(n, f, op, inv) [H_##n] = H_BR_##n + 1, [H_##n##_IMM] = H_BR_##n##_IMM + 1,
+    ELVM_CMP_OPS(ELVM_X)
+#undef ELVM_X
+};
+static const uint16_t inverse_of[H__COUNT] = {
+#define ELVM_X(n, f, op, inv) [H_##n] = H_##inv + 1, [H_##n##_IMM] = H_##inv##_IMM + 1,
+    ELVM_CMP_OPS(ELVM_X)
+#undef ELVM_X
+};
+
+static const bool is_imm_cmp[H__COUNT] = {
+#define ELVM_X(n, f, op, inv) [H_##n##_IMM] = true,
+    ELVM_CMP_OPS(ELVM_X)
+#undef ELVM_X
+};
+
+typedef struct fused {
+    elvm_handler h;
+    uint32_t a, b;
+    uint64_t imm;
+    bool has_imm;
+} fused;
+
+/* If `cond` was computed by the instruction just emitted and that is an integer compare
+ * (or eqz), takes it back out of the code and describes the compare-and-branch that
+ * replaces it: branch when the compare holds, or when it fails if `invert`. */
+static bool take_compare(ctx *c, const ventry *cond, bool invert, fused *f) {
+    if (!c->last_dst || cond->cst || cond->slot != cond->canon ||
+        c->code[c->last_dst - 1].s.a != cond->canon)
+        return false;
+    elvm_handler h = c->last_h;
+    if (h >= H__COUNT) return false;
+    const cell *op = &c->code[c->last_op_at];
+    if (h == H_I32_EQZ || h == H_I64_EQZ) {
+        /* eqz x is x == 0 */
+        f->a = op[1].s.b;
+        f->imm = 0;
+        f->has_imm = true;
+        h = h == H_I32_EQZ ? H_I32_EQ_IMM : H_I64_EQ_IMM;
+    } else if (br_of[h]) {
+        f->a = op[1].s.b;
+        f->has_imm = is_imm_cmp[h];
+        if (f->has_imm) f->imm = op[2].u64;
+        else f->b = op[2].s.a;
+    } else {
+        return false;
+    }
+    if (invert) h = (elvm_handler)(inverse_of[h] - 1);
+    f->h = (elvm_handler)(br_of[h] - 1);
+    c->ncode = c->last_op_at;
+    c->last_dst = 0;
+    return true;
+}
+
+/* Emits a fused compare-and-branch; returns the index of its target cell. */
+static size_t emit_fused(ctx *c, const fused *f, size_t target) {
+    emit_h(c, f->h);
+    if (f->has_imm) {
+        emit_ab(c, f->a, 0);
+        emit_u64(c, f->imm);
+    } else {
+        emit_ab(c, f->a, f->b);
+    }
+    return emit_target(c, target);
 }
 
 /* ---- the instructions with their own rules ------------------------------------------- */
@@ -426,14 +555,25 @@ static void op_br_if(ctx *c, uint32_t depth) {
     label_types(l, &types, &n);
     check_top(c, types, n); /* the label's types stay on the stack (spec br_if rule) */
     if (live(c)) {
+        fused f;
         if (label_copies_needed(c, l, n)) {
-            emit_h(c, H_BR_UNLESS);
-            emit_ab(c, cond.slot, 0);
-            size_t skip = emit_target(c, 0);
+            /* skip the copies unless the branch is taken */
+            size_t skip;
+            if (take_compare(c, &cond, true, &f)) {
+                skip = emit_fused(c, &f, 0);
+            } else {
+                emit_h(c, H_BR_UNLESS);
+                emit_ab(c, cond.slot, 0);
+                skip = emit_target(c, 0);
+            }
             emit_label_copies(c, l, n);
             emit_h(c, l->kind == OP_LOOP ? H_BR_LOOP : H_BR);
             emit_label_target(c, l);
             c->code[skip].u64 = c->ncode;
+        } else if (take_compare(c, &cond, false, &f)) {
+            /* the fused handlers check for interrupts when they branch */
+            size_t at = emit_fused(c, &f, l->kind == OP_LOOP ? l->start : l->patches);
+            if (l->kind != OP_LOOP) l->patches = at + 1;
         } else {
             emit_h(c, l->kind == OP_LOOP ? H_BR_IF_LOOP : H_BR_IF);
             emit_ab(c, cond.slot, 0);
@@ -576,6 +716,14 @@ static void op_else(ctx *c) {
 
 /* ---- the body ----------------------------------------------------------------------------- */
 
+/* A constant costs nothing until something needs it in a slot (or folds it). */
+static void push_const(ctx *c, elvm_valtype t, uint64_t v) {
+    ventry *e = push(c, t);
+    e->cst = true;
+    e->cval = v;
+    c->nlazy++;
+}
+
 static elvm_handler load_store_handler(elvm_opcode op) { return handler_of[op]; }
 
 static void compile_body(ctx *c) {
@@ -597,16 +745,26 @@ static void compile_body(ctx *c) {
             const elvm_valtype *p, *res;
             uint32_t np, nr;
             blocktype(c, &p, &np, &res, &nr);
-            ventry cond = {0, 0, 0};
-            if (op == OP_IF) cond = pop(c, ELVM_I32);
+            ventry cond = {0, 0, 0, false, 0};
+            fused fu;
+            bool fuse = false;
+            if (op == OP_IF) {
+                cond = pop(c, ELVM_I32);
+                /* the copies below never write the compare's operands: fusing is safe */
+                fuse = live(c) && take_compare(c, &cond, true, &fu);
+            }
             check_top(c, p, np);
             materialize_all(c); /* control flow merges below: every value in its slot */
             for (uint32_t i = 0; i < np; i++) pop_any(c);
             size_t else_cell = 0;
             if (op == OP_IF && live(c)) {
-                emit_h(c, H_BR_UNLESS);
-                emit_ab(c, cond.slot, 0);
-                else_cell = emit_target(c, 0) + 1;
+                if (fuse) {
+                    else_cell = emit_fused(c, &fu, 0) + 1;
+                } else {
+                    emit_h(c, H_BR_UNLESS);
+                    emit_ab(c, cond.slot, 0);
+                    else_cell = emit_target(c, 0) + 1;
+                }
             }
             /* the params stay where they are: pop them and let push_ctrl push them back */
             push_ctrl(c, op, p, np, res, nr);
@@ -682,12 +840,14 @@ static void compile_body(ctx *c) {
             elvm_valtype t = c->f->local_types[x];
             uint32_t ls = c->local_slot[x];
             size_t last = c->last_dst;
-            ventry v = pop(c, t);
+            ventry v = pop_k(c, t);
             if (live(c)) {
-                bool fresh = last && v.slot == v.canon && c->code[last - 1].s.a == v.canon;
+                bool fresh = last && !v.cst && v.slot == v.canon && c->code[last - 1].s.a == v.canon;
                 uint32_t refs_before = c->nlazy;
                 materialize_local(c, ls);
-                if (fresh && refs_before == c->nlazy) {
+                if (v.cst) {
+                    emit_const(c, ls, v.cval);
+                } else if (fresh && refs_before == c->nlazy) {
                     c->code[last - 1].s.a = ls; /* the producer writes the local itself */
                 } else if (v.slot != ls) {
                     emit_h(c, H_COPY);
@@ -850,26 +1010,10 @@ static void compile_body(ctx *c) {
             else if (op == OP_I64_CONST) { v = (uint64_t)elvm__r_s64(r); t = ELVM_I64; }
             else if (op == OP_F32_CONST) { uint32_t f; memcpy(&f, elvm__r_bytes(r, 4), 4); v = f; t = ELVM_F32; }
             else { memcpy(&v, elvm__r_bytes(r, 8), 8); t = ELVM_F64; }
-            ventry *res = push(c, t);
-            if (live(c)) {
-                emit_h(c, H_CONST64);
-                size_t at = emit_ab(c, res->canon, 0);
-                emit_u64(c, v);
-                c->last_dst = at + 1;
-            }
+            push_const(c, t, v);
             break;
         }
-        case OP_REF_NULL: {
-            elvm_valtype t = elvm__r_reftype(r);
-            ventry *res = push(c, t);
-            if (live(c)) {
-                emit_h(c, H_CONST64);
-                size_t at = emit_ab(c, res->canon, 0);
-                emit_u64(c, 0);
-                c->last_dst = at + 1;
-            }
-            break;
-        }
+        case OP_REF_NULL: push_const(c, elvm__r_reftype(r), 0); break;
         case OP_REF_IS_NULL: {
             ventry v = pop_any(c);
             if (v.type && !elvm__is_reftype(v.type)) FAIL(c, "type mismatch: ref.is_null needs a reference");
@@ -898,17 +1042,17 @@ static void compile_body(ctx *c) {
             } else if (shape[op].store) {
                 uint64_t off;
                 memarg(c, shape[op].bytes, &off);
-                ventry v = pop(c, shape[op].in);
+                ventry v = pop_k(c, shape[op].in);
                 ventry a = pop(c, ELVM_I32);
                 if (live(c)) {
-                    emit_h(c, load_store_handler(op));
-                    emit_ab(c, a.slot, v.slot);
+                    /* H_<store>_IMM follows H_<store> */
+                    emit_h(c, (elvm_handler)(load_store_handler(op) + (v.cst ? 1 : 0)));
+                    emit_ab(c, a.slot, v.cst ? 0 : v.slot);
                     emit_u64(c, off);
+                    if (v.cst) emit_u64(c, v.cval);
                 }
             } else if (shape[op].bin) {
-                ventry b = pop(c, shape[op].in);
-                ventry a = pop(c, shape[op].in);
-                simple_result(c, handler_of[op], shape[op].out, a.slot, b.slot, true);
+                binop(c, op, shape[op].in, shape[op].out);
             } else if (shape[op].in) {
                 ventry a = pop(c, shape[op].in);
                 simple_result(c, handler_of[op], shape[op].out, a.slot, 0, false);

@@ -7,9 +7,9 @@
 static const char *const handler_names[H__COUNT] = {
 #define OP_SPECIAL(n, c)
 #define OP_UN(n, c, a, r) [H_##n] = #n,
-#define OP_BIN(n, c, a, r) [H_##n] = #n,
+#define OP_BIN(n, c, a, r) [H_##n] = #n, [H_##n##_IMM] = #n "_IMM",
 #define OP_LOAD(n, c, t, b) [H_##n] = #n,
-#define OP_STORE(n, c, t, b) [H_##n] = #n,
+#define OP_STORE(n, c, t, b) [H_##n] = #n, [H_##n##_IMM] = #n "_IMM",
 #include "opcodes.def"
 #undef OP_SPECIAL
 #undef OP_UN
@@ -18,6 +18,9 @@ static const char *const handler_names[H__COUNT] = {
 #undef OP_STORE
 #define ELVM_X(n) [H_##n] = #n,
     ELVM_INTERNAL_OPS(ELVM_X)
+#undef ELVM_X
+#define ELVM_X(n, f, op, inv) [H_BR_##n] = "BR_" #n, [H_BR_##n##_IMM] = "BR_" #n "_IMM",
+    ELVM_CMP_OPS(ELVM_X)
 #undef ELVM_X
 };
 
@@ -40,11 +43,14 @@ static size_t cells_of(int id, const cell *pc) {
     case H_TABLE_COPY: case H_TABLE_INIT: return 4;
     default: break;
     }
+#define ELVM_X(n, f, op, inv) if (id == H_BR_##n) return 3; if (id == H_BR_##n##_IMM) return 4;
+    ELVM_CMP_OPS(ELVM_X)
+#undef ELVM_X
 #define OP_SPECIAL(n, c)
 #define OP_UN(n, c, a, r) if (id == H_##n) return 2;
 #define OP_BIN(n, c, a, r)
 #define OP_LOAD(n, c, t, b)
-#define OP_STORE(n, c, t, b)
+#define OP_STORE(n, c, t, b) if (id == H_##n##_IMM) return 4;
 #include "opcodes.def"
 #undef OP_SPECIAL
 #undef OP_UN

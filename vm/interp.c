@@ -147,8 +147,18 @@ static int call_host(elvm_store *s, elvm_instance *inst, elvm_func *fn, slot *ar
 
 /* [h][d|a]: d = expr(x) where x is slot a read as `in` */
 #define UNOP(name, in, out, expr) OP(name) { __auto_type x = fp[B1].in; fp[A1].out = (expr); NEXT(2); }
-/* [h][d|a][b|0] */
-#define BINOP(name, in, out, expr) OP(name) { __auto_type a = fp[B1].in; __auto_type b = fp[A2].in; fp[A1].out = (expr); NEXT(3); }
+/* [h][d|a][b|0], and name_IMM: [h][d|a][immediate b]. `guard` may trap. */
+#define GUARDED_BINOP(name, in, out, guard, expr)                             \
+    OP(name) {                                                                \
+        __auto_type a = fp[B1].in; __auto_type b = fp[A2].in;                 \
+        guard; fp[A1].out = (expr); NEXT(3);                                  \
+    }                                                                         \
+    OP(name##_IMM) {                                                          \
+        slot imm_; imm_.u64 = pc[2].u64;                                      \
+        __auto_type a = fp[B1].in; __auto_type b = imm_.in;                   \
+        guard; fp[A1].out = (expr); NEXT(3);                                  \
+    }
+#define BINOP(name, in, out, expr) GUARDED_BINOP(name, in, out, (void)0, expr)
 /* [h][d|addr][offset] */
 #define LOADOP(name, T, N, out, conv)                                         \
     OP(name) {                                                                \
@@ -158,13 +168,42 @@ static int call_host(elvm_store *s, elvm_instance *inst, elvm_func *fn, slot *ar
         fp[A1].out = conv;                                                    \
         NEXT(3);                                                              \
     }
-/* [h][addr|val][offset] */
+/* [h][addr|val][offset], and name_IMM: [h][addr|0][offset][immediate value] */
 #define STOREOP(name, T, N, in)                                               \
     OP(name) {                                                                \
         uint64_t ea = (uint64_t)fp[A1].u32 + pc[2].u64;                       \
         if (UNLIKELY(ea + N > memsz)) TRAP(MEMORY_OOB);                       \
         T v = (T)fp[B1].in; memcpy(mem + ea, &v, N);                          \
         NEXT(3);                                                              \
+    }                                                                         \
+    OP(name##_IMM) {                                                          \
+        uint64_t ea = (uint64_t)fp[A1].u32 + pc[2].u64;                       \
+        if (UNLIKELY(ea + N > memsz)) TRAP(MEMORY_OOB);                       \
+        slot imm_; imm_.u64 = pc[3].u64;                                      \
+        T v = (T)imm_.in; memcpy(mem + ea, &v, N);                            \
+        NEXT(4);                                                              \
+    }
+/* compare and branch: [h][a|b][target] and [h][a|0][immediate b][target] */
+#define INTERRUPTED() UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed))
+#define BR_CMP(name, f, op, inv)                                              \
+    OP(BR_##name) {                                                           \
+        if (fp[A1].f op fp[B1].f) {                                           \
+            if (INTERRUPTED()) TRAP(TIMEOUT);                                 \
+            pc = pc[2].target;                                                \
+        } else {                                                              \
+            pc += 3;                                                          \
+        }                                                                     \
+        DISPATCH();                                                           \
+    }                                                                         \
+    OP(BR_##name##_IMM) {                                                     \
+        slot imm_; imm_.u64 = pc[2].u64;                                      \
+        if (fp[A1].f op imm_.f) {                                             \
+            if (INTERRUPTED()) TRAP(TIMEOUT);                                 \
+            pc = pc[3].target;                                                \
+        } else {                                                              \
+            pc += 4;                                                          \
+        }                                                                     \
+        DISPATCH();                                                           \
     }
 /* trapping float-to-int: NaN is "invalid conversion", out of (lo, hi) "integer overflow" */
 #define TRUNCOP(name, in, out, T, lo, hi)                                     \
@@ -179,41 +218,32 @@ static int call_host(elvm_store *s, elvm_instance *inst, elvm_func *fn, slot *ar
 static elvm_memory no_memory;
 
 static elvm_status interp(elvm_store *s, elvm_func *fn, slot *args, const void *const **table_out) {
+    /* handler id -> what the code holds: a label address, or the id itself */
 #ifdef ELVM_COMPUTED_GOTO
-    static const void *const labels[H__COUNT] = {
-#define OP_SPECIAL(n, c)
-#define OP_UN(n, c, a, r) [H_##n] = &&L_##n,
-#define OP_BIN(n, c, a, r) [H_##n] = &&L_##n,
-#define OP_LOAD(n, c, t, b) [H_##n] = &&L_##n,
-#define OP_STORE(n, c, t, b) [H_##n] = &&L_##n,
-#include "opcodes.def"
-#undef OP_SPECIAL
-#undef OP_UN
-#undef OP_BIN
-#undef OP_LOAD
-#undef OP_STORE
-#define ELVM_X(n) [H_##n] = &&L_##n,
-        ELVM_INTERNAL_OPS(ELVM_X)
-#undef ELVM_X
-    };
+#define ENTRY(n) [H_##n] = &&L_##n,
 #else
+#define ENTRY(n) [H_##n] = (const void *)(uintptr_t)H_##n,
+#endif
     static const void *const labels[H__COUNT] = {
-#define ELVM_X(n) [H_##n] = (const void *)(uintptr_t)H_##n,
 #define OP_SPECIAL(n, c)
-#define OP_UN(n, c, a, r) ELVM_X(n)
-#define OP_BIN(n, c, a, r) ELVM_X(n)
-#define OP_LOAD(n, c, t, b) ELVM_X(n)
-#define OP_STORE(n, c, t, b) ELVM_X(n)
+#define OP_UN(n, c, a, r) ENTRY(n)
+#define OP_BIN(n, c, a, r) ENTRY(n) ENTRY(n##_IMM)
+#define OP_LOAD(n, c, t, b) ENTRY(n)
+#define OP_STORE(n, c, t, b) ENTRY(n) ENTRY(n##_IMM)
 #include "opcodes.def"
 #undef OP_SPECIAL
 #undef OP_UN
 #undef OP_BIN
 #undef OP_LOAD
 #undef OP_STORE
+#define ELVM_X(n) ENTRY(n)
         ELVM_INTERNAL_OPS(ELVM_X)
 #undef ELVM_X
+#define ELVM_X(n, f, op, inv) ENTRY(BR_##n) ENTRY(BR_##n##_IMM)
+        ELVM_CMP_OPS(ELVM_X)
+#undef ELVM_X
     };
-#endif
+#undef ENTRY
     if (table_out) {
         *table_out = labels;
         return ELVM_OK;
@@ -478,31 +508,10 @@ dispatch:
     BINOP(I32_ADD, u32, u32, a + b)
     BINOP(I32_SUB, u32, u32, a - b)
     BINOP(I32_MUL, u32, u32, a * b)
-    OP(I32_DIV_S) {
-        int32_t a = fp[B1].i32, b = fp[A2].i32;
-        if (UNLIKELY(b == 0)) TRAP(DIV_ZERO);
-        if (UNLIKELY(a == INT32_MIN && b == -1)) TRAP(INT_OVERFLOW);
-        fp[A1].i32 = a / b;
-        NEXT(3);
-    }
-    OP(I32_DIV_U) {
-        uint32_t a = fp[B1].u32, b = fp[A2].u32;
-        if (UNLIKELY(b == 0)) TRAP(DIV_ZERO);
-        fp[A1].u32 = a / b;
-        NEXT(3);
-    }
-    OP(I32_REM_S) {
-        int32_t a = fp[B1].i32, b = fp[A2].i32;
-        if (UNLIKELY(b == 0)) TRAP(DIV_ZERO);
-        fp[A1].i32 = b == -1 ? 0 : a % b;
-        NEXT(3);
-    }
-    OP(I32_REM_U) {
-        uint32_t a = fp[B1].u32, b = fp[A2].u32;
-        if (UNLIKELY(b == 0)) TRAP(DIV_ZERO);
-        fp[A1].u32 = a % b;
-        NEXT(3);
-    }
+    GUARDED_BINOP(I32_DIV_S, i32, i32, if (UNLIKELY(b == 0)) TRAP(DIV_ZERO); if (UNLIKELY(a == INT32_MIN && b == -1)) TRAP(INT_OVERFLOW), a / b)
+    GUARDED_BINOP(I32_DIV_U, u32, u32, if (UNLIKELY(b == 0)) TRAP(DIV_ZERO), a / b)
+    GUARDED_BINOP(I32_REM_S, i32, i32, if (UNLIKELY(b == 0)) TRAP(DIV_ZERO), b == -1 ? 0 : a % b)
+    GUARDED_BINOP(I32_REM_U, u32, u32, if (UNLIKELY(b == 0)) TRAP(DIV_ZERO), a % b)
     BINOP(I32_AND, u32, u32, a & b)
     BINOP(I32_OR, u32, u32, a | b)
     BINOP(I32_XOR, u32, u32, a ^ b)
@@ -518,31 +527,10 @@ dispatch:
     BINOP(I64_ADD, u64, u64, a + b)
     BINOP(I64_SUB, u64, u64, a - b)
     BINOP(I64_MUL, u64, u64, a * b)
-    OP(I64_DIV_S) {
-        int64_t a = fp[B1].i64, b = fp[A2].i64;
-        if (UNLIKELY(b == 0)) TRAP(DIV_ZERO);
-        if (UNLIKELY(a == INT64_MIN && b == -1)) TRAP(INT_OVERFLOW);
-        fp[A1].i64 = a / b;
-        NEXT(3);
-    }
-    OP(I64_DIV_U) {
-        uint64_t a = fp[B1].u64, b = fp[A2].u64;
-        if (UNLIKELY(b == 0)) TRAP(DIV_ZERO);
-        fp[A1].u64 = a / b;
-        NEXT(3);
-    }
-    OP(I64_REM_S) {
-        int64_t a = fp[B1].i64, b = fp[A2].i64;
-        if (UNLIKELY(b == 0)) TRAP(DIV_ZERO);
-        fp[A1].i64 = b == -1 ? 0 : a % b;
-        NEXT(3);
-    }
-    OP(I64_REM_U) {
-        uint64_t a = fp[B1].u64, b = fp[A2].u64;
-        if (UNLIKELY(b == 0)) TRAP(DIV_ZERO);
-        fp[A1].u64 = a % b;
-        NEXT(3);
-    }
+    GUARDED_BINOP(I64_DIV_S, i64, i64, if (UNLIKELY(b == 0)) TRAP(DIV_ZERO); if (UNLIKELY(a == INT64_MIN && b == -1)) TRAP(INT_OVERFLOW), a / b)
+    GUARDED_BINOP(I64_DIV_U, u64, u64, if (UNLIKELY(b == 0)) TRAP(DIV_ZERO), a / b)
+    GUARDED_BINOP(I64_REM_S, i64, i64, if (UNLIKELY(b == 0)) TRAP(DIV_ZERO), b == -1 ? 0 : a % b)
+    GUARDED_BINOP(I64_REM_U, u64, u64, if (UNLIKELY(b == 0)) TRAP(DIV_ZERO), a % b)
     BINOP(I64_AND, u64, u64, a & b)
     BINOP(I64_OR, u64, u64, a | b)
     BINOP(I64_XOR, u64, u64, a ^ b)
@@ -619,6 +607,10 @@ dispatch:
     UNOP(I64_TRUNC_SAT_F32_U, f32, u64, sat_u64_f32(x))
     UNOP(I64_TRUNC_SAT_F64_S, f64, i64, sat_i64_f64(x))
     UNOP(I64_TRUNC_SAT_F64_U, f64, u64, sat_u64_f64(x))
+
+#define ELVM_X(n, f, op, inv) BR_CMP(n, f, op, inv)
+    ELVM_CMP_OPS(ELVM_X)
+#undef ELVM_X
 
     LOADOP(I32_LOAD, uint32_t, 4, u32, v)
     LOADOP(I64_LOAD, uint64_t, 8, u64, v)

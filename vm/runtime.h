@@ -42,12 +42,33 @@ typedef union cell {
     X(TABLE_SIZE) X(TABLE_GROW) X(TABLE_FILL) X(TABLE_COPY) X(TABLE_INIT)          \
     X(ELEM_DROP) X(REF_FUNC) X(REF_IS_NULL)
 
+/* Integer compares that fuse with a following br_if / if into one compare-and-branch
+ * handler: X(name, slot field, C operator, complement). The complement serves `if`, which
+ * branches when the condition is false. */
+#define ELVM_CMP_OPS(X)                                                            \
+    X(I32_EQ, u32, ==, I32_NE) X(I32_NE, u32, !=, I32_EQ)                          \
+    X(I32_LT_S, i32, <, I32_GE_S) X(I32_GE_S, i32, >=, I32_LT_S)                   \
+    X(I32_LT_U, u32, <, I32_GE_U) X(I32_GE_U, u32, >=, I32_LT_U)                   \
+    X(I32_GT_S, i32, >, I32_LE_S) X(I32_LE_S, i32, <=, I32_GT_S)                   \
+    X(I32_GT_U, u32, >, I32_LE_U) X(I32_LE_U, u32, <=, I32_GT_U)                   \
+    X(I64_EQ, u64, ==, I64_NE) X(I64_NE, u64, !=, I64_EQ)                          \
+    X(I64_LT_S, i64, <, I64_GE_S) X(I64_GE_S, i64, >=, I64_LT_S)                   \
+    X(I64_LT_U, u64, <, I64_GE_U) X(I64_GE_U, u64, >=, I64_LT_U)                   \
+    X(I64_GT_S, i64, >, I64_LE_S) X(I64_LE_S, i64, <=, I64_GT_S)                   \
+    X(I64_GT_U, u64, >, I64_LE_U) X(I64_LE_U, u64, <=, I64_GT_U)
+
+/* Handler ids, in groups:
+ *   H_<op>          every numeric/memory opcode, operands in slots
+ *   H_<binop>_IMM   the second operand is an immediate (a folded constant)
+ *   H_<store>_IMM   the stored value is an immediate
+ *   H_BR_<cmp>, H_BR_<cmp>_IMM   compare and branch if true
+ *   H_<internal>    the ops the compiler adds (copies, branches, calls, ...) */
 typedef enum {
 #define OP_SPECIAL(n, c)
 #define OP_UN(n, c, a, r) H_##n,
-#define OP_BIN(n, c, a, r) H_##n,
+#define OP_BIN(n, c, a, r) H_##n, H_##n##_IMM,
 #define OP_LOAD(n, c, t, b) H_##n,
-#define OP_STORE(n, c, t, b) H_##n,
+#define OP_STORE(n, c, t, b) H_##n, H_##n##_IMM,
 #include "opcodes.def"
 #undef OP_SPECIAL
 #undef OP_UN
@@ -56,6 +77,9 @@ typedef enum {
 #undef OP_STORE
 #define ELVM_X(n) H_##n,
     ELVM_INTERNAL_OPS(ELVM_X)
+#undef ELVM_X
+#define ELVM_X(n, f, op, inv) H_BR_##n, H_BR_##n##_IMM,
+    ELVM_CMP_OPS(ELVM_X)
 #undef ELVM_X
     H__COUNT
 } elvm_handler;
