@@ -37,7 +37,15 @@ extern "C" {
 typedef struct elvm_wasi_preopen {
     const char *host_path;
     const char *guest_path;
+    /* Read-only grant (`--dir HOST::GUEST:ro`): every write, create, rename, unlink,
+     * truncate or set-times through this preopen fails with ERRNO_NOTCAPABLE (or
+     * ERRNO_ROFS/ERRNO_PERM where WASI asks), including through fds opened beneath it. */
+    int readonly;
 } elvm_wasi_preopen;
+
+/* What the host reports to the embedder's log (the CLI's --log): a sandbox denial
+ * (`kind` "denied": `detail` names the call and the path/socket refused). */
+typedef void (*elvm_wasi_log_fn)(void *ctx, const char *kind, const char *detail);
 
 /* Everything the guest may see. All strings are NUL-terminated and copied by
  * elvm_wasi_new; the caller keeps ownership of its arrays. */
@@ -51,6 +59,13 @@ typedef struct elvm_wasi_config {
     /* Host fds behind guest fds 0, 1, 2 (default 0, 1, 2; -1: closed). They are
      * borrowed: the guest's fd_close only forgets them and elvm_wasi_free leaves them. */
     int stdio[3];
+    /* Listening TCP sockets ("ADDR:PORT", IPv4 or [IPv6]; `--tcplisten`), bound and
+     * listening before the guest starts, as preopened fds after the directories. */
+    const char *const *tcp_listen;
+    uint32_t ntcp_listen;
+    /* Optional: told of every sandbox denial. */
+    elvm_wasi_log_fn log;
+    void *log_ctx;
     /* Testing aid: resolve paths with the portable component-wise walk even where the
      * kernel has openat2(2). Both give the same sandbox. */
     int force_path_walk;
