@@ -262,10 +262,10 @@ static void sec_type(reader *r, elvm_module *m) {
 static void sec_import(reader *r, elvm_module *m) {
     m->nimports = r_count(r, ELVM_MAX_IMPORTS, 4, "imports");
     m->imports = r_alloc(r, m->nimports, sizeof *m->imports);
-    /* first pass stores descriptors; index spaces are built after the section */
-    tabletype *tt = r_alloc(r, m->nimports, sizeof *tt);
-    elvm_limits *ml = r_alloc(r, m->nimports, sizeof *ml);
-    globaltype *gt = r_alloc(r, m->nimports, sizeof *gt);
+    /* the imported types go straight into the module, which frees them on error */
+    tabletype *tt = m->tables = r_alloc(r, m->nimports, sizeof *tt);
+    elvm_limits *ml = m->mems = r_alloc(r, m->nimports, sizeof *ml);
+    globaltype *gt = m->globals = r_alloc(r, m->nimports, sizeof *gt);
     uint32_t nt = 0, nm = 0, ng = 0, nf = 0;
     for (uint32_t i = 0; i < m->nimports; i++) {
         import_ *im = &m->imports[i];
@@ -284,11 +284,8 @@ static void sec_import(reader *r, elvm_module *m) {
     }
     m->nfunc_imports = nf;
     m->ntable_imports = m->ntables = nt;
-    m->tables = tt;
     m->nmem_imports = m->nmems = nm;
-    m->mems = ml;
     m->nglobal_imports = m->nglobals = ng;
-    m->globals = gt;
     m->func_types = r_alloc(r, nf, sizeof(uint32_t));
     m->nfuncs = nf;
     for (uint32_t i = 0, k = 0; i < m->nimports; i++)
@@ -420,11 +417,11 @@ static void sec_code(reader *r, elvm_module *m) {
             elvm__r_valtype(&b);
             if (total > UINT32_MAX) elvm__rfail(&b, ELVM_MALFORMED, "too many locals");
         }
-        if (total > ELVM_MAX_LOCALS)
-            elvm__rfail(&b, ELVM_LIMIT, "too many locals (%llu, limit %u)",
-                        (unsigned long long)total, ELVM_MAX_LOCALS);
         const functype *t = f->typeidx < m->ntypes ? &m->types[f->typeidx] : NULL;
         uint32_t np = t ? t->nparams : 0;
+        if (total + np > ELVM_MAX_LOCALS)
+            elvm__rfail(&b, ELVM_LIMIT, "too many locals (%llu with the parameters, limit %u)",
+                        (unsigned long long)(total + np), ELVM_MAX_LOCALS);
         f->nlocals = (uint32_t)total;
         f->local_types = r_alloc(r, np + total, sizeof(elvm_valtype));
         if (t) memcpy(f->local_types, t->params, np * sizeof(elvm_valtype));

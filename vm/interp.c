@@ -651,8 +651,8 @@ do_call:
         fuel = s->fuel;
         LOAD_MEM();
         if (rc) {
-            trap = s->trap;
-            goto trapped;
+            trap = s->trap; /* recorded, with its message, by elvm_caller_trap/exit */
+            goto trap_recorded;
         }
         DISPATCH();
     } else {
@@ -676,8 +676,9 @@ do_call:
     }
 
 trapped:
+    elvm__trap_set(s, trap, NULL);
+trap_recorded:
     s->fuel = fuel;
-    if (trap != ELVM_TRAP_HOST && trap != ELVM_TRAP_EXIT) elvm__trap_set(s, trap, NULL);
     s->nbt = 0;
     for (frame *f = ft; f > base && s->nbt < ELVM_BACKTRACE_MAX; f--) {
         elvm_func *bf = f->fn;

@@ -48,6 +48,7 @@ elvm_store *elvm_store_new(elvm_engine *engine) {
     s->frames_end = s->frames + nframes;
     s->frame_top = s->frames; /* frames[0] is the bottom sentinel */
     s->fuel = INT64_MAX;
+    s->fuel_set = INT64_MAX;
     atomic_init(&s->interrupt, 0);
     return s;
 }
