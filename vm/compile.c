@@ -35,7 +35,28 @@ typedef struct ctrl {
     size_t start;       /* loop: code index of the header */
     size_t patches;     /* forward branches to the end: index+1 of the newest, 0 none */
     size_t else_cell;   /* if: index+1 of the BR_UNLESS target to patch at else/end */
+    /* fuel: what a branch to this label costs */
+    size_t else_cost;   /* if: index+1 of the false edge's cost field */
+    uint32_t pend;      /* forward branches' cost fields waiting for the label: index+1 */
+    uint64_t header_cost; /* loop: the cost of its header's run, once known */
 } ctrl;
+
+/* Fuel (docs/ARCHITECTURE.md): every edge into a run of straight-line code pays the number
+ * of wasm instructions from there to the run's branch. A cost field is a cell, or half of
+ * one, that receives such a count: cell index << 2 | part. */
+typedef size_t costref;
+enum { PART_U64, PART_A, PART_B, PART_LOOP };
+#define COSTREF(cell, part) (((size_t)(cell) << 2) | (part))
+
+typedef struct open_field {
+    costref ref;
+    uint64_t start; /* instruction count where its run started */
+} open_field;
+
+typedef struct pend_field {
+    costref ref;
+    uint32_t next; /* index+1 of the next one waiting for the same label */
+} pend_field;
 
 typedef struct ctx {
     elvm_module *m;
@@ -70,7 +91,12 @@ typedef struct ctx {
     size_t last_dst; /* index+1 of the dst cell of the last simple op, 0 none */
     size_t last_op_at; /* index of that op's handler cell */
     elvm_handler last_h; /* and its handler */
-    size_t fuel_cell; /* index+1 of the current FUEL op's cost cell */
+    /* fuel */
+    uint64_t icount;     /* wasm instructions compiled in reachable code so far */
+    open_field *open;     /* cost fields whose run is still being compiled */
+    size_t nopen, capopen;
+    pend_field *pend;     /* cost fields waiting for a forward label */
+    size_t npend, cappend;
 } ctx;
 
 #define FAIL(c, ...) elvm__rfail(&(c)->r, ELVM_INVALID, __VA_ARGS__)
@@ -111,14 +137,55 @@ static size_t emit_target(ctx *c, size_t index) {
     return at;
 }
 
-static void fuel_block(ctx *c) {
-    if (!c->fuel || !live(c)) return;
-    emit_h(c, H_FUEL);
-    c->fuel_cell = emit_u64(c, 0) + 1;
-}
+/* ---- fuel accounting -------------------------------------------------------------------- */
 
 static void count_instr(ctx *c) {
-    if (c->fuel && c->fuel_cell && live(c)) c->code[c->fuel_cell - 1].u64++;
+    if (c->fuel && live(c)) c->icount++;
+}
+
+static void set_cost(ctx *c, costref ref, uint64_t v) {
+    cell *x = &c->code[ref >> 2];
+    switch (ref & 3) {
+    case PART_U64: x->u64 = v; break;
+    case PART_A: x->s.a = (uint32_t)v; break;
+    case PART_B: x->s.b = (uint32_t)v; break;
+    default: break;
+    }
+}
+
+/* A run starts here: `ref` will receive its length. */
+static void open_cost(ctx *c, costref ref) {
+    c->open = grow(c, c->open, &c->capopen, c->nopen + 1, sizeof(open_field));
+    c->open[c->nopen++] = (open_field){ref, c->icount};
+}
+
+/* The run ends with the branch being compiled: every open field gets its length. */
+static void end_run(ctx *c) {
+    if (!c->fuel) return;
+    for (size_t i = 0; i < c->nopen; i++) {
+        uint64_t n = c->icount - c->open[i].start;
+        if ((c->open[i].ref & 3) == PART_LOOP) c->ctrls[c->open[i].ref >> 2].header_cost = n;
+        else set_cost(c, c->open[i].ref, n);
+    }
+    c->nopen = 0;
+}
+
+/* `ref` pays for entering label `l`: a loop's header cost is known (its run ended before
+ * any branch back to it); a forward label's is not yet. */
+static void cost_to_label(ctx *c, ctrl *l, costref ref) {
+    if (l->kind == OP_LOOP) {
+        set_cost(c, ref, l->header_cost);
+        return;
+    }
+    c->pend = grow(c, c->pend, &c->cappend, c->npend + 1, sizeof(pend_field));
+    c->pend[c->npend] = (pend_field){ref, l->pend};
+    l->pend = (uint32_t)++c->npend;
+}
+
+/* Code reaches label `l`: the branches waiting for it start their run here. */
+static void label_reached(ctx *c, ctrl *l) {
+    for (uint32_t i = l->pend; i; i = c->pend[i - 1].next) open_cost(c, c->pend[i - 1].ref);
+    l->pend = 0;
 }
 
 /* ---- operand stack ---------------------------------------------------------------------- */
@@ -308,16 +375,6 @@ static void emit_label_copies(ctx *c, ctrl *l, uint32_t n) {
             emit_ab(c, dst, v->slot);
         }
         dst += elvm__slots_of(v->type);
-    }
-}
-
-/* A target cell for a jump to label `l`: the loop header, or a patch at its end. */
-static void emit_label_target(ctx *c, ctrl *l) {
-    if (l->kind == OP_LOOP) {
-        emit_target(c, l->start);
-    } else {
-        size_t at = emit_target(c, l->patches);
-        l->patches = at + 1;
     }
 }
 
@@ -519,16 +576,60 @@ static bool take_compare(ctx *c, const ventry *cond, bool invert, fused *f) {
     return true;
 }
 
-/* Emits a fused compare-and-branch; returns the index of its target cell. */
-static size_t emit_fused(ctx *c, const fused *f, size_t target) {
-    emit_h(c, f->h);
-    if (f->has_imm) {
-        emit_ab(c, f->a, 0);
-        emit_u64(c, f->imm);
+/* A conditional branch: on a slot (BR_IF, or BR_UNLESS when `invert`), or fused with the
+ * compare just taken back out of the code. */
+typedef struct cond_br {
+    bool is_fused, invert;
+    uint32_t slot;
+    fused f;
+} cond_br;
+
+/* Condition `cond`, branching when it holds (or fails, if `invert`). */
+static cond_br make_cond(ctx *c, ventry *cond, bool invert) {
+    cond_br b = {false, invert, cond->slot, {0, 0, 0, 0, false}};
+    b.is_fused = take_compare(c, cond, invert, &b.f);
+    return b;
+}
+
+/* Emits the branch with an unresolved target; returns the target cell's index. With
+ * fuel, *cost is the index of the [taken|fallthrough] cost cell. */
+static size_t emit_cond(ctx *c, const cond_br *b, bool loop, size_t *cost) {
+    if (b->is_fused) {
+        /* H_BR_<cmp>_F is two after H_BR_<cmp> (runtime.h) */
+        emit_h(c, (elvm_handler)(b->f.h + (c->fuel ? 2 : 0)));
+        if (b->f.has_imm) {
+            emit_ab(c, b->f.a, 0);
+            emit_u64(c, b->f.imm);
+        } else {
+            emit_ab(c, b->f.a, b->f.b);
+        }
     } else {
-        emit_ab(c, f->a, f->b);
+        elvm_handler h = b->invert ? (c->fuel ? H_BR_UNLESS_F : H_BR_UNLESS)
+                                   : c->fuel ? H_BR_IF_F : loop ? H_BR_IF_LOOP : H_BR_IF;
+        emit_h(c, h);
+        emit_ab(c, b->slot, 0);
     }
-    return emit_target(c, target);
+    size_t t = emit_target(c, 0);
+    *cost = c->fuel ? emit_u64(c, 0) : 0;
+    return t;
+}
+
+/* Points target cell `t` at label `l`: a loop's header, or a forward patch list. */
+static void link_target(ctx *c, ctrl *l, size_t t) {
+    if (l->kind == OP_LOOP) {
+        c->code[t].u64 = l->start;
+    } else {
+        c->code[t].u64 = l->patches;
+        l->patches = t + 1;
+    }
+}
+
+/* An unconditional branch to label `l`. */
+static void emit_br_to(ctx *c, ctrl *l) {
+    bool loop = l->kind == OP_LOOP;
+    emit_h(c, c->fuel ? (loop ? H_BR_LOOP_F : H_BR_F) : (loop ? H_BR_LOOP : H_BR));
+    link_target(c, l, emit_target(c, 0));
+    if (c->fuel) cost_to_label(c, l, COSTREF(emit_u64(c, 0), PART_U64));
 }
 
 /* ---- the instructions with their own rules ------------------------------------------- */
@@ -540,9 +641,9 @@ static void op_br(ctx *c, uint32_t depth) {
     label_types(l, &types, &n);
     check_label_values(c, types, n);
     if (live(c)) {
+        end_run(c);
         emit_label_copies(c, l, n);
-        emit_h(c, l->kind == OP_LOOP ? H_BR_LOOP : H_BR);
-        emit_label_target(c, l);
+        emit_br_to(c, l);
     }
     set_unreachable(c);
 }
@@ -555,31 +656,29 @@ static void op_br_if(ctx *c, uint32_t depth) {
     label_types(l, &types, &n);
     check_top(c, types, n); /* the label's types stay on the stack (spec br_if rule) */
     if (live(c)) {
-        fused f;
+        end_run(c);
+        size_t cost;
         if (label_copies_needed(c, l, n)) {
-            /* skip the copies unless the branch is taken */
-            size_t skip;
-            if (take_compare(c, &cond, true, &f)) {
-                skip = emit_fused(c, &f, 0);
-            } else {
-                emit_h(c, H_BR_UNLESS);
-                emit_ab(c, cond.slot, 0);
-                skip = emit_target(c, 0);
-            }
+            /* skip the copies unless the branch is taken; the skip lands on the rest of
+             * the code, the copies end in a branch that pays for the label */
+            cond_br b = make_cond(c, &cond, true);
+            size_t skip = emit_cond(c, &b, false, &cost);
             emit_label_copies(c, l, n);
-            emit_h(c, l->kind == OP_LOOP ? H_BR_LOOP : H_BR);
-            emit_label_target(c, l);
+            emit_br_to(c, l);
             c->code[skip].u64 = c->ncode;
-        } else if (take_compare(c, &cond, false, &f)) {
-            /* the fused handlers check for interrupts when they branch */
-            size_t at = emit_fused(c, &f, l->kind == OP_LOOP ? l->start : l->patches);
-            if (l->kind != OP_LOOP) l->patches = at + 1;
+            if (c->fuel) {
+                set_cost(c, COSTREF(cost, PART_B), 0);
+                open_cost(c, COSTREF(cost, PART_A));
+            }
         } else {
-            emit_h(c, l->kind == OP_LOOP ? H_BR_IF_LOOP : H_BR_IF);
-            emit_ab(c, cond.slot, 0);
-            emit_label_target(c, l);
+            /* the fused and loop handlers check for interrupts when they branch */
+            cond_br b = make_cond(c, &cond, false);
+            link_target(c, l, emit_cond(c, &b, l->kind == OP_LOOP, &cost));
+            if (c->fuel) {
+                cost_to_label(c, l, COSTREF(cost, PART_A));
+                open_cost(c, COSTREF(cost, PART_B));
+            }
         }
-        fuel_block(c);
     }
 }
 
@@ -606,25 +705,26 @@ static void op_br_table(ctx *c) {
         check_label_values(c, t, k);
     }
     if (live(c)) {
-        emit_h(c, H_BR_TABLE);
+        end_run(c);
+        emit_h(c, c->fuel ? H_BR_TABLE_F : H_BR_TABLE);
         emit_ab(c, idx.slot, n + 1);
         size_t first = c->ncode;
         for (uint32_t i = 0; i <= n; i++) emit_target(c, 0);
-        /* each target: straight to its label, or through a stub that moves the values */
+        size_t costs = c->ncode;
+        if (c->fuel)
+            for (uint32_t i = 0; i <= n; i++) emit_u64(c, 0);
+        /* each target: straight to its label, or through a stub that moves the values
+         * (and whose own branch pays for the label) */
         for (uint32_t i = 0; i <= n; i++) {
             ctrl *l = label(c, depths[i]);
             if (!label_copies_needed(c, l, arity)) {
-                if (l->kind == OP_LOOP) c->code[first + i].u64 = l->start;
-                else {
-                    c->code[first + i].u64 = l->patches;
-                    l->patches = first + i + 1;
-                }
+                link_target(c, l, first + i);
+                if (c->fuel) cost_to_label(c, l, COSTREF(costs + i, PART_U64));
                 continue;
             }
             c->code[first + i].u64 = c->ncode;
             emit_label_copies(c, l, arity);
-            emit_h(c, l->kind == OP_LOOP ? H_BR_LOOP : H_BR);
-            emit_label_target(c, l);
+            emit_br_to(c, l);
         }
     }
     set_unreachable(c);
@@ -633,11 +733,23 @@ static void op_br_table(ctx *c) {
 static void emit_return(ctx *c) {
     const functype *t = c->type;
     check_top(c, t->results, t->nresults);
-    if (live(c)) {
+    uint32_t nslots = 0;
+    for (uint32_t i = 0; i < t->nresults; i++) nslots += elvm__slots_of(t->results[i]);
+    if (live(c)) end_run(c);
+    if (live(c) && nslots == 1) {
+        /* one result: straight from wherever it is (a local, a constant, its slot) */
+        ventry *v = &c->vals[c->nvals - 1];
+        if (v->cst) {
+            emit_const(c, 0, v->cval);
+            emit_h(c, H_RETURN);
+            emit_ab(c, 0, 0);
+        } else {
+            emit_h(c, H_RETURN1);
+            emit_ab(c, v->slot, 0);
+        }
+    } else if (live(c)) {
         materialize_top(c, t->nresults);
         uint32_t src = t->nresults ? c->vals[c->nvals - t->nresults].canon : 0;
-        uint32_t nslots = 0;
-        for (uint32_t i = 0; i < t->nresults; i++) nslots += elvm__slots_of(t->results[i]);
         emit_h(c, H_RETURN);
         emit_ab(c, nslots, src);
     }
@@ -682,6 +794,18 @@ static void op_end(ctx *c) {
     for (uint32_t i = 0; i < f->nresults; i++) pop_any(c);
     if (f->else_cell) c->code[f->else_cell - 1].u64 = c->ncode;
     patch_list(c, f->patches, c->ncode);
+    if (c->fuel) {
+        /* branches to this end pay from here on; so does an if's false edge */
+        label_reached(c, f);
+        if (f->else_cost) open_cost(c, COSTREF(f->else_cost - 1, PART_A));
+        if (f->kind == OP_LOOP) {
+            /* a header run still open must not outlive its frame */
+            size_t k = 0;
+            for (size_t i = 0; i < c->nopen; i++)
+                if (c->open[i].ref != COSTREF(c->nctrls - 1, PART_LOOP)) c->open[k++] = c->open[i];
+            c->nopen = k;
+        }
+    }
     /* code after the end runs if the block fell through or was branched to */
     c->reach = c->reach || f->patches != 0 || f->else_cell != 0;
     const elvm_valtype *results = f->results;
@@ -690,7 +814,6 @@ static void op_end(ctx *c) {
     if (c->nctrls == 0) return;
     for (uint32_t i = 0; i < nr; i++) push(c, results[i]);
     c->last_dst = 0;
-    fuel_block(c);
 }
 
 static void op_else(ctx *c) {
@@ -701,17 +824,18 @@ static void op_else(ctx *c) {
     materialize_top(c, f->nresults);
     for (uint32_t i = 0; i < f->nresults; i++) pop_any(c);
     if (live(c)) {
-        emit_h(c, H_BR);
-        emit_label_target(c, f);
+        end_run(c);
+        emit_br_to(c, f);
     }
     /* the else branch starts where the if's false edge lands */
     c->reach = f->else_cell != 0;
     if (f->else_cell) c->code[f->else_cell - 1].u64 = c->ncode;
+    if (c->fuel && f->else_cost) open_cost(c, COSTREF(f->else_cost - 1, PART_A));
     f->else_cell = 0;
+    f->else_cost = 0;
     f->kind = OP_ELSE;
     f->unreachable = false;
     for (uint32_t i = 0; i < f->nparams; i++) push(c, f->params[i]);
-    fuel_block(c);
 }
 
 /* ---- the body ----------------------------------------------------------------------------- */
@@ -730,14 +854,20 @@ static void compile_body(ctx *c) {
     elvm_module *m = c->m;
     reader *r = &c->r;
     push_ctrl(c, OP_BLOCK, NULL, 0, c->type->results, c->type->nresults);
-    fuel_block(c);
+    if (c->fuel) {
+        emit_h(c, H_FUEL);
+        open_cost(c, COSTREF(emit_u64(c, 0), PART_U64));
+    }
     while (c->nctrls > 0) {
         if (r->p >= r->end) elvm__rfail(r, ELVM_MALFORMED, "unexpected end of section or function");
         elvm_opcode op = elvm__r_opcode(r);
         count_instr(c);
         switch (op) {
         case OP_UNREACHABLE:
-            if (live(c)) emit_h(c, H_UNREACHABLE);
+            if (live(c)) {
+                end_run(c);
+                emit_h(c, H_UNREACHABLE);
+            }
             set_unreachable(c);
             break;
         case OP_NOP: break;
@@ -746,32 +876,29 @@ static void compile_body(ctx *c) {
             uint32_t np, nr;
             blocktype(c, &p, &np, &res, &nr);
             ventry cond = {0, 0, 0, false, 0};
-            fused fu;
-            bool fuse = false;
+            cond_br cb = {false, true, 0, {0, 0, 0, 0, false}};
             if (op == OP_IF) {
                 cond = pop(c, ELVM_I32);
                 /* the copies below never write the compare's operands: fusing is safe */
-                fuse = live(c) && take_compare(c, &cond, true, &fu);
+                if (live(c)) cb = make_cond(c, &cond, true);
             }
             check_top(c, p, np);
             materialize_all(c); /* control flow merges below: every value in its slot */
             for (uint32_t i = 0; i < np; i++) pop_any(c);
-            size_t else_cell = 0;
+            size_t else_cell = 0, cost = 0;
             if (op == OP_IF && live(c)) {
-                if (fuse) {
-                    else_cell = emit_fused(c, &fu, 0) + 1;
-                } else {
-                    emit_h(c, H_BR_UNLESS);
-                    emit_ab(c, cond.slot, 0);
-                    else_cell = emit_target(c, 0) + 1;
-                }
+                end_run(c);
+                else_cell = emit_cond(c, &cb, false, &cost) + 1;
+                if (c->fuel) open_cost(c, COSTREF(cost, PART_B)); /* the then branch */
             }
             /* the params stay where they are: pop them and let push_ctrl push them back */
             push_ctrl(c, op, p, np, res, nr);
             ctrl *f = &c->ctrls[c->nctrls - 1];
             f->else_cell = else_cell;
+            f->else_cost = else_cell && c->fuel ? cost + 1 : 0;
             f->start = c->ncode;
-            if (op != OP_BLOCK) fuel_block(c);
+            if (op == OP_LOOP && c->fuel && live(c))
+                open_cost(c, COSTREF(c->nctrls - 1, PART_LOOP)); /* the header's run */
             c->last_dst = 0;
             break;
         }
@@ -1072,8 +1199,14 @@ static void finish_function(ctx *c) {
     const functype *t = c->type;
     uint32_t nslots = 0;
     for (uint32_t i = 0; i < t->nresults; i++) nslots += elvm__slots_of(t->results[i]);
-    emit_h(c, H_RETURN);
-    emit_ab(c, nslots, c->nlocal_slots);
+    end_run(c);
+    if (nslots == 1) {
+        emit_h(c, H_RETURN1);
+        emit_ab(c, c->nlocal_slots, 0);
+    } else {
+        emit_h(c, H_RETURN);
+        emit_ab(c, nslots, c->nlocal_slots);
+    }
 }
 
 elvm_status elvm__compile_func(elvm_module *m, uint32_t defidx, elvm_error *err) {
@@ -1097,6 +1230,8 @@ elvm_status elvm__compile_func(elvm_module *m, uint32_t defidx, elvm_error *err)
         elvm__free(c.relocs);
         elvm__free(c.scratch);
         elvm__free(c.tmpv);
+        elvm__free(c.open);
+        elvm__free(c.pend);
         elvm__free(cf);
         return err ? err->status : ELVM_INVALID;
     }
@@ -1124,7 +1259,8 @@ elvm_status elvm__compile_func(elvm_module *m, uint32_t defidx, elvm_error *err)
     cf->ncells = c.ncode;
     cf->nparams = nparam_slots;
     cf->nlocals = c.nlocal_slots;
-    cf->frame_slots = c.max_slot + 1;
+    /* room for the call handler's four unconditional zero stores past the params */
+    cf->frame_slots = c.max_slot + 1 > nparam_slots + 4 ? c.max_slot + 1 : nparam_slots + 4;
     f->code = cf;
     m->stats.code_bytes += c.ncode * sizeof(cell);
     elvm__free(c.local_slot);
@@ -1133,6 +1269,8 @@ elvm_status elvm__compile_func(elvm_module *m, uint32_t defidx, elvm_error *err)
     elvm__free(c.relocs);
     elvm__free(c.scratch);
     elvm__free(c.tmpv);
+    elvm__free(c.open);
+    elvm__free(c.pend);
     return ELVM_OK;
 }
 

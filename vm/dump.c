@@ -19,7 +19,8 @@ static const char *const handler_names[H__COUNT] = {
 #define ELVM_X(n) [H_##n] = #n,
     ELVM_INTERNAL_OPS(ELVM_X)
 #undef ELVM_X
-#define ELVM_X(n, f, op, inv) [H_BR_##n] = "BR_" #n, [H_BR_##n##_IMM] = "BR_" #n "_IMM",
+#define ELVM_X(n, f, op, inv) [H_BR_##n] = "BR_" #n, [H_BR_##n##_IMM] = "BR_" #n "_IMM", \
+    [H_BR_##n##_F] = "BR_" #n "_F", [H_BR_##n##_IMM_F] = "BR_" #n "_IMM_F",
     ELVM_CMP_OPS(ELVM_X)
 #undef ELVM_X
 };
@@ -36,14 +37,20 @@ static size_t cells_of(int id, const cell *pc) {
     switch (id) {
     case H_UNREACHABLE: case H_NOP: case H_EXIT: return 1;
     case H_BR: case H_BR_LOOP: case H_FUEL: case H_DATA_DROP: case H_ELEM_DROP: return 2;
-    case H_COPY: case H_CALL: case H_RETURN: case H_GLOBAL_GET: case H_GLOBAL_SET:
+    case H_COPY: case H_CALL: case H_RETURN: case H_RETURN1: case H_GLOBAL_GET: case H_GLOBAL_SET:
     case H_MEMORY_SIZE: case H_MEMORY_GROW: case H_TABLE_SIZE: case H_REF_FUNC:
     case H_REF_IS_NULL: return 2;
     case H_BR_TABLE: return 2 + pc[1].s.b;
+    case H_BR_TABLE_F: return 2 + 2 * (size_t)pc[1].s.b;
+    case H_BR_F: case H_BR_LOOP_F: return 3;
+    case H_BR_IF_F: case H_BR_UNLESS_F: return 4;
     case H_TABLE_COPY: case H_TABLE_INIT: return 4;
     default: break;
     }
-#define ELVM_X(n, f, op, inv) if (id == H_BR_##n) return 3; if (id == H_BR_##n##_IMM) return 4;
+#define ELVM_X(n, f, op, inv)                                                  \
+    if (id == H_BR_##n) return 3;                                              \
+    if (id == H_BR_##n##_IMM || id == H_BR_##n##_F) return 4;                  \
+    if (id == H_BR_##n##_IMM_F) return 5;
     ELVM_CMP_OPS(ELVM_X)
 #undef ELVM_X
 #define OP_SPECIAL(n, c)

@@ -183,7 +183,14 @@ static int call_host(elvm_store *s, elvm_instance *inst, elvm_func *fn, slot *ar
         T v = (T)imm_.in; memcpy(mem + ea, &v, N);                            \
         NEXT(4);                                                              \
     }
-/* compare and branch: [h][a|b][target] and [h][a|0][immediate b][target] */
+/* Fuel: a branch pays for the run of code it enters; running out is a trap there. */
+#define CHARGE(n)                                                             \
+    do {                                                                      \
+        fuel -= (int64_t)(n);                                                 \
+        if (UNLIKELY(fuel < 0)) { fuel = 0; TRAP(OUT_OF_FUEL); }              \
+    } while (0)
+/* compare and branch: [h][a|b][target] and [h][a|0][immediate b][target]; with fuel
+ * (_F) a cell [taken cost|fallthrough cost] follows the target */
 #define INTERRUPTED() UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed))
 #define BR_CMP(name, f, op, inv)                                              \
     OP(BR_##name) {                                                           \
@@ -202,6 +209,29 @@ static int call_host(elvm_store *s, elvm_instance *inst, elvm_func *fn, slot *ar
             pc = pc[3].target;                                                \
         } else {                                                              \
             pc += 4;                                                          \
+        }                                                                     \
+        DISPATCH();                                                           \
+    }                                                                         \
+    OP(BR_##name##_F) {                                                       \
+        if (fp[A1].f op fp[B1].f) {                                           \
+            if (INTERRUPTED()) TRAP(TIMEOUT);                                 \
+            CHARGE(pc[3].s.a);                                                \
+            pc = pc[2].target;                                                \
+        } else {                                                              \
+            CHARGE(pc[3].s.b);                                                \
+            pc += 4;                                                          \
+        }                                                                     \
+        DISPATCH();                                                           \
+    }                                                                         \
+    OP(BR_##name##_IMM_F) {                                                   \
+        slot imm_; imm_.u64 = pc[2].u64;                                      \
+        if (fp[A1].f op imm_.f) {                                             \
+            if (INTERRUPTED()) TRAP(TIMEOUT);                                 \
+            CHARGE(pc[4].s.a);                                                \
+            pc = pc[3].target;                                                \
+        } else {                                                              \
+            CHARGE(pc[4].s.b);                                                \
+            pc += 5;                                                          \
         }                                                                     \
         DISPATCH();                                                           \
     }
@@ -239,7 +269,7 @@ static elvm_status interp(elvm_store *s, elvm_func *fn, slot *args, const void *
 #define ELVM_X(n) ENTRY(n)
         ELVM_INTERNAL_OPS(ELVM_X)
 #undef ELVM_X
-#define ELVM_X(n, f, op, inv) ENTRY(BR_##n) ENTRY(BR_##n##_IMM)
+#define ELVM_X(n, f, op, inv) ENTRY(BR_##n) ENTRY(BR_##n##_IMM) ENTRY(BR_##n##_F) ENTRY(BR_##n##_IMM_F)
         ELVM_CMP_OPS(ELVM_X)
 #undef ELVM_X
     };
@@ -323,11 +353,49 @@ dispatch:
         pc = pc[2 + i].target;
         DISPATCH();
     }
-    /* [h][fuel]: charge a basic block */
+    /* [h][cost]: a function's first run */
     OP(FUEL) {
-        fuel -= (int64_t)pc[1].u64;
-        if (UNLIKELY(fuel < 0)) { fuel = 0; TRAP(OUT_OF_FUEL); }
+        CHARGE(pc[1].u64);
         NEXT(2);
+    }
+    /* fuel variants: [h][target][cost] */
+    OP(BR_F) { CHARGE(pc[2].u64); pc = pc[1].target; DISPATCH(); }
+    OP(BR_LOOP_F) {
+        if (INTERRUPTED()) TRAP(TIMEOUT);
+        CHARGE(pc[2].u64);
+        pc = pc[1].target;
+        DISPATCH();
+    }
+    /* [h][cond|0][target][taken cost|fallthrough cost] */
+    OP(BR_IF_F) {
+        if (fp[A1].u32) {
+            if (INTERRUPTED()) TRAP(TIMEOUT);
+            CHARGE(pc[3].s.a);
+            pc = pc[2].target;
+        } else {
+            CHARGE(pc[3].s.b);
+            pc += 4;
+        }
+        DISPATCH();
+    }
+    OP(BR_UNLESS_F) {
+        if (!fp[A1].u32) {
+            CHARGE(pc[3].s.a);
+            pc = pc[2].target;
+        } else {
+            CHARGE(pc[3].s.b);
+            pc += 4;
+        }
+        DISPATCH();
+    }
+    /* [h][idx|count][target]*count[cost]*count */
+    OP(BR_TABLE_F) {
+        uint32_t i = fp[A1].u32, n = B1;
+        if (i >= n - 1) i = n - 1;
+        if (INTERRUPTED()) TRAP(TIMEOUT);
+        CHARGE(pc[2 + n + i].u64);
+        pc = pc[2 + i].target;
+        DISPATCH();
     }
     /* [h][funcidx|argbase] */
     OP(CALL) {
@@ -354,13 +422,12 @@ dispatch:
     OP(RETURN) {
         uint32_t n = A1, src = B1;
         for (uint32_t i = 0; i < n; i++) fp[i] = fp[src + i];
-        pc = ft->ret_pc;
-        fp = ft->fp;
-        elvm_instance *ci = ft->inst;
-        ft--;
-        if (ci && ci != inst) inst = ci;
-        if (ci) LOAD_MEM();
-        DISPATCH();
+        goto do_return;
+    }
+    /* [h][src|0]: one result slot */
+    OP(RETURN1) {
+        fp[0] = fp[A1];
+        goto do_return;
     }
     OP(EXIT) {
         s->fuel = fuel;
@@ -641,6 +708,20 @@ dispatch:
     trap = ELVM_TRAP_HOST;
     goto trapped;
 
+do_return: {
+        pc = ft->ret_pc;
+        fp = ft->fp;
+        elvm_instance *ci = ft->inst;
+        ft--;
+        if (LIKELY(ci == inst)) {
+            memsz = memo->size; /* the callee may have grown the memory */
+        } else if (ci) {
+            inst = ci;
+            LOAD_MEM();
+        }
+        DISPATCH();
+    }
+
 do_call:
     if (UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed))) TRAP(TIMEOUT);
     if (callee->host) {
@@ -665,7 +746,12 @@ do_call:
         ft->fp = fp;
         ft->inst = inst;
         ft->fn = callee;
-        memset(nfp + cf->nparams, 0, (size_t)(cf->nlocals - cf->nparams) * sizeof(slot));
+        /* zero the locals: four stores cover most functions (frames have room, see
+         * compile.c), memset the rest */
+        slot *z = nfp + cf->nparams;
+        z[0].u64 = z[1].u64 = z[2].u64 = z[3].u64 = 0;
+        if (UNLIKELY(cf->nlocals - cf->nparams > 4))
+            memset(z + 4, 0, (size_t)(cf->nlocals - cf->nparams - 4) * sizeof(slot));
         fp = nfp;
         pc = cf->code;
         if (callee->inst != inst) {

@@ -36,7 +36,8 @@ typedef union cell {
 #define ELVM_INTERNAL_OPS(X)                                                       \
     X(UNREACHABLE) X(NOP) X(COPY) X(CONST32) X(CONST64) X(SELECT)                  \
     X(BR) X(BR_IF) X(BR_UNLESS) X(BR_LOOP) X(BR_IF_LOOP) X(BR_TABLE)               \
-    X(CALL) X(CALL_INDIRECT) X(RETURN) X(FUEL) X(EXIT)                             \
+    X(BR_F) X(BR_LOOP_F) X(BR_IF_F) X(BR_UNLESS_F) X(BR_TABLE_F)                   \
+    X(CALL) X(CALL_INDIRECT) X(RETURN) X(RETURN1) X(FUEL) X(EXIT)                             \
     X(GLOBAL_GET) X(GLOBAL_SET) X(MEMORY_SIZE) X(MEMORY_GROW) X(MEMORY_INIT)       \
     X(DATA_DROP) X(MEMORY_COPY) X(MEMORY_FILL) X(TABLE_GET) X(TABLE_SET)           \
     X(TABLE_SIZE) X(TABLE_GROW) X(TABLE_FILL) X(TABLE_COPY) X(TABLE_INIT)          \
@@ -62,6 +63,7 @@ typedef union cell {
  *   H_<binop>_IMM   the second operand is an immediate (a folded constant)
  *   H_<store>_IMM   the stored value is an immediate
  *   H_BR_<cmp>, H_BR_<cmp>_IMM   compare and branch if true
+ *   ..._F           the branches of code compiled with fuel: they also charge each edge
  *   H_<internal>    the ops the compiler adds (copies, branches, calls, ...) */
 typedef enum {
 #define OP_SPECIAL(n, c)
@@ -78,7 +80,7 @@ typedef enum {
 #define ELVM_X(n) H_##n,
     ELVM_INTERNAL_OPS(ELVM_X)
 #undef ELVM_X
-#define ELVM_X(n, f, op, inv) H_BR_##n, H_BR_##n##_IMM,
+#define ELVM_X(n, f, op, inv) H_BR_##n, H_BR_##n##_IMM, H_BR_##n##_F, H_BR_##n##_IMM_F,
     ELVM_CMP_OPS(ELVM_X)
 #undef ELVM_X
     H__COUNT
