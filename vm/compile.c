@@ -499,6 +499,12 @@ static void simple_result(ctx *c, elvm_handler h, elvm_valtype out, uint32_t a, 
     c->last_h = h;
 }
 
+/* Whether `v` is the result of the instruction just emitted (still in its own slot). */
+static bool is_fresh(const ctx *c, const ventry *v) {
+    return c->last_dst && !v->cst && v->slot == v->canon &&
+           c->code[c->last_dst - 1].s.a == v->canon;
+}
+
 /* A binary op, with the second operand folded into an immediate when it is a constant. */
 static void binop(ctx *c, elvm_opcode op, elvm_valtype in, elvm_valtype out) {
     ventry b = pop_k(c, in);
@@ -515,6 +521,21 @@ static void binop(ctx *c, elvm_opcode op, elvm_valtype in, elvm_valtype out) {
         return;
     }
     if (b.cst) b.slot = b.canon; /* dead code: nothing is emitted */
+    if (live(c) && (op == OP_F32_ADD || op == OP_F64_ADD)) {
+        /* x * y + z in one handler when an operand is the product just computed */
+        elvm_handler mul = op == OP_F32_ADD ? H_F32_MUL : H_F64_MUL;
+        const ventry *prod = is_fresh(c, &b) ? &b : is_fresh(c, &a) ? &a : NULL;
+        if (prod && c->last_h == mul) {
+            const cell *m = &c->code[c->last_op_at];
+            uint32_t x = m[1].s.b, y = m[2].s.a, z = prod == &b ? a.slot : b.slot;
+            c->ncode = c->last_op_at;
+            simple_result(c, op == OP_F32_ADD ? H_F32_MUL_ADD : H_F64_MUL_ADD, out, x, 0, true);
+            c->code[c->ncode - 1].s.a = y;
+            c->code[c->ncode - 1].s.b = z;
+            c->last_h = H__COUNT; /* not a plain op any more: nothing fuses with it */
+            return;
+        }
+    }
     simple_result(c, handler_of[op], out, a.slot, b.slot, true);
 }
 
@@ -537,6 +558,14 @@ static const bool is_imm_cmp[H__COUNT] = {
     ELVM_CMP_OPS(ELVM_X)
 #undef ELVM_X
 };
+
+/* eqz of an integer compare just emitted: flip the compare instead (a < b becomes a >= b). */
+static bool invert_compare(ctx *c, const ventry *v) {
+    if (!is_fresh(c, v) || c->last_h >= H__COUNT || !inverse_of[c->last_h]) return false;
+    c->last_h = (elvm_handler)(inverse_of[c->last_h] - 1);
+    c->code[c->last_op_at].h = c->H[c->last_h];
+    return true;
+}
 
 typedef struct fused {
     elvm_handler h;
@@ -573,6 +602,35 @@ static bool take_compare(ctx *c, const ventry *cond, bool invert, fused *f) {
     f->h = (elvm_handler)(br_of[h] - 1);
     c->ncode = c->last_op_at;
     c->last_dst = 0;
+    return true;
+}
+
+/* An address computed by the i32.add just emitted: x + y (slots) or x + imm. */
+typedef struct fused_add {
+    bool is_imm;
+    uint32_t x, y; /* y is the slot, or the immediate */
+} fused_add;
+
+/* If `addr` is the fresh result of an i32.add, takes the add back out of the code so the
+ * memory access can compute the address itself. */
+static bool take_add(ctx *c, const ventry *addr, fused_add *fa) {
+    if (!c->last_dst || addr->cst || addr->slot != addr->canon ||
+        c->code[c->last_dst - 1].s.a != addr->canon)
+        return false;
+    const cell *op = &c->code[c->last_op_at];
+    if (c->last_h == H_I32_ADD) {
+        fa->is_imm = false;
+        fa->y = op[2].s.a;
+    } else if (c->last_h == H_I32_ADD_IMM) {
+        fa->is_imm = true;
+        fa->y = (uint32_t)op[2].u64;
+    } else {
+        return false;
+    }
+    fa->x = op[1].s.b;
+    c->ncode = c->last_op_at;
+    c->last_dst = 0;
+    c->last_h = H__COUNT;
     return true;
 }
 
@@ -1159,11 +1217,16 @@ static void compile_body(ctx *c) {
                 uint64_t off;
                 memarg(c, shape[op].bytes, &off);
                 ventry a = pop(c, ELVM_I32);
+                fused_add fa;
+                bool fuse = live(c) && take_add(c, &a, &fa);
                 ventry *res = push(c, shape[op].out);
                 if (live(c)) {
-                    emit_h(c, load_store_handler(op));
-                    size_t at = emit_ab(c, res->canon, a.slot);
+                    /* H_<load>_ADD and _ADDI follow H_<load> */
+                    elvm_handler h = load_store_handler(op);
+                    emit_h(c, fuse ? (elvm_handler)(h + (fa.is_imm ? 2 : 1)) : h);
+                    size_t at = emit_ab(c, res->canon, fuse ? fa.x : a.slot);
                     emit_u64(c, off);
+                    if (fuse) emit_ab(c, fa.y, 0);
                     c->last_dst = at + 1;
                 }
             } else if (shape[op].store) {
@@ -1171,7 +1234,14 @@ static void compile_body(ctx *c) {
                 memarg(c, shape[op].bytes, &off);
                 ventry v = pop_k(c, shape[op].in);
                 ventry a = pop(c, ELVM_I32);
-                if (live(c)) {
+                fused_add fa;
+                if (live(c) && !v.cst && take_add(c, &a, &fa)) {
+                    /* H_<store>_ADD and _ADDI follow H_<store>_IMM */
+                    emit_h(c, (elvm_handler)(load_store_handler(op) + (fa.is_imm ? 3 : 2)));
+                    emit_ab(c, fa.x, v.slot);
+                    emit_u64(c, off);
+                    emit_ab(c, fa.y, 0);
+                } else if (live(c)) {
                     /* H_<store>_IMM follows H_<store> */
                     emit_h(c, (elvm_handler)(load_store_handler(op) + (v.cst ? 1 : 0)));
                     emit_ab(c, a.slot, v.cst ? 0 : v.slot);
@@ -1182,6 +1252,10 @@ static void compile_body(ctx *c) {
                 binop(c, op, shape[op].in, shape[op].out);
             } else if (shape[op].in) {
                 ventry a = pop(c, shape[op].in);
+                if ((op == OP_I32_EQZ || op == OP_I64_EQZ) && invert_compare(c, &a)) {
+                    push(c, ELVM_I32); /* same slot: the compare now computes the eqz */
+                    break;
+                }
                 simple_result(c, handler_of[op], shape[op].out, a.slot, 0, false);
             } else {
                 elvm__rfail(r, ELVM_MALFORMED, "illegal opcode");

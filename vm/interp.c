@@ -159,23 +159,34 @@ static int call_host(elvm_store *s, elvm_instance *inst, elvm_func *fn, slot *ar
         guard; fp[A1].out = (expr); NEXT(3);                                  \
     }
 #define BINOP(name, in, out, expr) GUARDED_BINOP(name, in, out, (void)0, expr)
-/* [h][d|addr][offset] */
-#define LOADOP(name, T, N, out, conv)                                         \
-    OP(name) {                                                                \
-        uint64_t ea = (uint64_t)fp[B1].u32 + pc[2].u64;                       \
+/* [h][d|addr][offset]; _ADD: [h][d|x][offset][y|0], address x + y (an i32.add fused
+ * in); _ADDI: [h][d|x][offset][imm|0], address x + imm. The add wraps at 32 bits, as
+ * the separate i32.add would. */
+#define LOAD_AT(T, N, out, conv, addr, len)                                   \
+    do {                                                                      \
+        uint64_t ea = (uint64_t)(addr) + pc[2].u64;                           \
         if (UNLIKELY(ea + N > memsz)) TRAP(MEMORY_OOB);                       \
         T v; memcpy(&v, mem + ea, N);                                         \
         fp[A1].out = conv;                                                    \
-        NEXT(3);                                                              \
-    }
-/* [h][addr|val][offset], and name_IMM: [h][addr|0][offset][immediate value] */
-#define STOREOP(name, T, N, in)                                               \
-    OP(name) {                                                                \
-        uint64_t ea = (uint64_t)fp[A1].u32 + pc[2].u64;                       \
+        NEXT(len);                                                            \
+    } while (0)
+#define LOADOP(name, T, N, out, conv)                                         \
+    OP(name) { LOAD_AT(T, N, out, conv, fp[B1].u32, 3); }                     \
+    OP(name##_ADD) { LOAD_AT(T, N, out, conv, (uint32_t)(fp[B1].u32 + fp[pc[3].s.a].u32), 4); } \
+    OP(name##_ADDI) { LOAD_AT(T, N, out, conv, (uint32_t)(fp[B1].u32 + pc[3].s.a), 4); }
+/* [h][addr|val][offset], name_IMM: [h][addr|0][offset][immediate value], and the fused
+ * address forms as for loads: [h][x|val][offset][y or imm|0] */
+#define STORE_AT(T, N, in, addr, len)                                         \
+    do {                                                                      \
+        uint64_t ea = (uint64_t)(addr) + pc[2].u64;                           \
         if (UNLIKELY(ea + N > memsz)) TRAP(MEMORY_OOB);                       \
         T v = (T)fp[B1].in; memcpy(mem + ea, &v, N);                          \
-        NEXT(3);                                                              \
-    }                                                                         \
+        NEXT(len);                                                            \
+    } while (0)
+#define STOREOP(name, T, N, in)                                               \
+    OP(name) { STORE_AT(T, N, in, fp[A1].u32, 3); }                           \
+    OP(name##_ADD) { STORE_AT(T, N, in, (uint32_t)(fp[A1].u32 + fp[pc[3].s.a].u32), 4); } \
+    OP(name##_ADDI) { STORE_AT(T, N, in, (uint32_t)(fp[A1].u32 + pc[3].s.a), 4); } \
     OP(name##_IMM) {                                                          \
         uint64_t ea = (uint64_t)fp[A1].u32 + pc[2].u64;                       \
         if (UNLIKELY(ea + N > memsz)) TRAP(MEMORY_OOB);                       \
@@ -258,8 +269,8 @@ static elvm_status interp(elvm_store *s, elvm_func *fn, slot *args, const void *
 #define OP_SPECIAL(n, c)
 #define OP_UN(n, c, a, r) ENTRY(n)
 #define OP_BIN(n, c, a, r) ENTRY(n) ENTRY(n##_IMM)
-#define OP_LOAD(n, c, t, b) ENTRY(n)
-#define OP_STORE(n, c, t, b) ENTRY(n) ENTRY(n##_IMM)
+#define OP_LOAD(n, c, t, b) ENTRY(n) ENTRY(n##_ADD) ENTRY(n##_ADDI)
+#define OP_STORE(n, c, t, b) ENTRY(n) ENTRY(n##_IMM) ENTRY(n##_ADD) ENTRY(n##_ADDI)
 #include "opcodes.def"
 #undef OP_SPECIAL
 #undef OP_UN
@@ -532,6 +543,9 @@ dispatch:
     OP(REF_FUNC) { fp[A1].ref = inst->funcs[B1]; NEXT(2); }
     /* [h][d|a] */
     OP(REF_IS_NULL) { fp[A1].u32 = fp[B1].ref == NULL; NEXT(2); }
+    /* [h][d|x][y|z]: x * y + z, two roundings (an f.mul fused with the f.add using it) */
+    OP(F32_MUL_ADD) { fp[A1].f32 = fp[B1].f32 * fp[A2].f32 + fp[B2].f32; NEXT(3); }
+    OP(F64_MUL_ADD) { fp[A1].f64 = fp[B1].f64 * fp[A2].f64 + fp[B2].f64; NEXT(3); }
 
     /* ---- numeric ---- */
     UNOP(I32_EQZ, u32, u32, x == 0)

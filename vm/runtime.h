@@ -41,7 +41,7 @@ typedef union cell {
     X(GLOBAL_GET) X(GLOBAL_SET) X(MEMORY_SIZE) X(MEMORY_GROW) X(MEMORY_INIT)       \
     X(DATA_DROP) X(MEMORY_COPY) X(MEMORY_FILL) X(TABLE_GET) X(TABLE_SET)           \
     X(TABLE_SIZE) X(TABLE_GROW) X(TABLE_FILL) X(TABLE_COPY) X(TABLE_INIT)          \
-    X(ELEM_DROP) X(REF_FUNC) X(REF_IS_NULL)
+    X(ELEM_DROP) X(REF_FUNC) X(REF_IS_NULL) X(F32_MUL_ADD) X(F64_MUL_ADD)
 
 /* Integer compares that fuse with a following br_if / if into one compare-and-branch
  * handler: X(name, slot field, C operator, complement). The complement serves `if`, which
@@ -62,6 +62,8 @@ typedef union cell {
  *   H_<op>          every numeric/memory opcode, operands in slots
  *   H_<binop>_IMM   the second operand is an immediate (a folded constant)
  *   H_<store>_IMM   the stored value is an immediate
+ *   H_<mem>_ADD, H_<mem>_ADDI   the address is an i32.add of two slots, or of a slot and
+ *                   an immediate, fused into the load or store
  *   H_BR_<cmp>, H_BR_<cmp>_IMM   compare and branch if true
  *   ..._F           the branches of code compiled with fuel: they also charge each edge
  *   H_<internal>    the ops the compiler adds (copies, branches, calls, ...) */
@@ -69,8 +71,8 @@ typedef enum {
 #define OP_SPECIAL(n, c)
 #define OP_UN(n, c, a, r) H_##n,
 #define OP_BIN(n, c, a, r) H_##n, H_##n##_IMM,
-#define OP_LOAD(n, c, t, b) H_##n,
-#define OP_STORE(n, c, t, b) H_##n, H_##n##_IMM,
+#define OP_LOAD(n, c, t, b) H_##n, H_##n##_ADD, H_##n##_ADDI,
+#define OP_STORE(n, c, t, b) H_##n, H_##n##_IMM, H_##n##_ADD, H_##n##_ADDI,
 #include "opcodes.def"
 #undef OP_SPECIAL
 #undef OP_UN
