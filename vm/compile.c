@@ -969,7 +969,8 @@ static void compile_body(ctx *c) {
         case OP_CALL: {
             uint32_t fi = r_u32(c);
             if (fi >= m->nfuncs) FAIL(c, "unknown function %u", fi);
-            op_call(c, &m->types[m->func_types[fi]], H_CALL, fi, 0, 0);
+            op_call(c, &m->types[m->func_types[fi]], fi < m->nfunc_imports ? H_CALL : H_CALL_LOCAL,
+                    fi, 0, 0);
             break;
         }
         case OP_CALL_INDIRECT: {

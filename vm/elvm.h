@@ -230,8 +230,10 @@ uint64_t elvm_store_fuel_consumed(const elvm_store *store);
 void elvm_store_set_memory_limit(elvm_store *store, uint64_t bytes);
 
 /* Asks code running in this store to stop with the trap "timeout" at its next
- * loop back-edge or call. Safe to call from another thread or a signal handler. */
+ * loop back-edge or call. Safe to call from another thread or a signal handler. The
+ * request stays until elvm_store_interrupt_clear: later calls trap at once. */
 void elvm_store_interrupt(elvm_store *store);
+void elvm_store_interrupt_clear(elvm_store *store);
 
 /* Writes the backtrace of the last trap, one frame a line ("  #0 func[3] <name>"),
  * NUL-terminated and truncated to `cap` bytes. Returns the length it wanted. */

@@ -256,6 +256,39 @@ static int call_host(elvm_store *s, elvm_instance *inst, elvm_func *fn, slot *ar
         NEXT(2);                                                              \
     }
 
+/* Enters wasm function `callee` with its arguments at fp + argbase. The stack limit
+ * doubles as the interrupt check: elvm_store_interrupt lowers it to the bottom of the
+ * stack, so the next call fails the check and finds the interrupt flag set. */
+#define ENTER_WASM(other_instance)                                            \
+    do {                                                                      \
+        compiled_func *cf = callee->code;                                     \
+        slot *nfp = fp + argbase;                                             \
+        if (UNLIKELY(ft + 1 >= s->frames_end ||                               \
+                     nfp + cf->frame_slots >                                  \
+                         atomic_load_explicit(&s->stack_limit, memory_order_relaxed))) { \
+            if (atomic_load_explicit(&s->interrupt, memory_order_relaxed)) TRAP(TIMEOUT); \
+            TRAP(STACK_EXHAUSTED);                                            \
+        }                                                                     \
+        ft++;                                                                 \
+        ft->ret_pc = pc;                                                      \
+        ft->fp = fp;                                                          \
+        ft->inst = inst;                                                      \
+        ft->fn = callee;                                                      \
+        /* zero the locals: four stores cover most functions (frames have     \
+         * room, see compile.c), memset the rest */                           \
+        slot *z = nfp + cf->nparams;                                          \
+        z[0].u64 = z[1].u64 = z[2].u64 = z[3].u64 = 0;                        \
+        if (UNLIKELY(cf->nlocals - cf->nparams > 4))                          \
+            memset(z + 4, 0, (size_t)(cf->nlocals - cf->nparams - 4) * sizeof(slot)); \
+        fp = nfp;                                                             \
+        pc = cf->code;                                                        \
+        if ((other_instance)) {                                               \
+            inst = callee->inst;                                              \
+            LOAD_MEM();                                                       \
+        }                                                                     \
+        DISPATCH();                                                           \
+    } while (0)
+
 static elvm_memory no_memory;
 
 static elvm_status interp(elvm_store *s, elvm_func *fn, slot *args, const void *const **table_out) {
@@ -306,10 +339,12 @@ static elvm_status interp(elvm_store *s, elvm_func *fn, slot *args, const void *
 
     {
         compiled_func *cf = fn->code;
-        if (base + 1 >= s->frames_end || args + cf->frame_slots > s->stack_end) {
+        if (base + 1 >= s->frames_end ||
+            args + cf->frame_slots > atomic_load_explicit(&s->stack_limit, memory_order_relaxed)) {
             ft = base;
             pc = exit_code;
-            trap = ELVM_TRAP_STACK_EXHAUSTED;
+            trap = atomic_load_explicit(&s->interrupt, memory_order_relaxed) ? ELVM_TRAP_TIMEOUT
+                                                                             : ELVM_TRAP_STACK_EXHAUSTED;
             goto trapped;
         }
         ft = base + 1;
@@ -414,6 +449,13 @@ dispatch:
         argbase = B1;
         pc += 2;
         goto do_call;
+    }
+    /* [h][funcidx|argbase]: a function of this module (not an import) */
+    OP(CALL_LOCAL) {
+        callee = inst->funcs[A1];
+        argbase = B1;
+        pc += 2;
+        goto do_call_local;
     }
     /* [h][typeidx|tableidx][idx|argbase] */
     OP(CALL_INDIRECT) {
@@ -737,7 +779,6 @@ do_return: {
     }
 
 do_call:
-    if (UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed))) TRAP(TIMEOUT);
     if (callee->host) {
         s->fuel = fuel;
         s->frame_top = ft;
@@ -750,30 +791,10 @@ do_call:
             goto trap_recorded;
         }
         DISPATCH();
-    } else {
-        compiled_func *cf = callee->code;
-        slot *nfp = fp + argbase;
-        if (UNLIKELY(ft + 1 >= s->frames_end || nfp + cf->frame_slots > s->stack_end))
-            TRAP(STACK_EXHAUSTED);
-        ft++;
-        ft->ret_pc = pc;
-        ft->fp = fp;
-        ft->inst = inst;
-        ft->fn = callee;
-        /* zero the locals: four stores cover most functions (frames have room, see
-         * compile.c), memset the rest */
-        slot *z = nfp + cf->nparams;
-        z[0].u64 = z[1].u64 = z[2].u64 = z[3].u64 = 0;
-        if (UNLIKELY(cf->nlocals - cf->nparams > 4))
-            memset(z + 4, 0, (size_t)(cf->nlocals - cf->nparams - 4) * sizeof(slot));
-        fp = nfp;
-        pc = cf->code;
-        if (callee->inst != inst) {
-            inst = callee->inst;
-            LOAD_MEM();
-        }
-        DISPATCH();
     }
+    ENTER_WASM(callee->inst != inst);
+do_call_local:
+    ENTER_WASM(false);
 
 trapped:
     elvm__trap_set(s, trap, NULL);

@@ -37,7 +37,7 @@ typedef union cell {
     X(UNREACHABLE) X(NOP) X(COPY) X(CONST32) X(CONST64) X(SELECT)                  \
     X(BR) X(BR_IF) X(BR_UNLESS) X(BR_LOOP) X(BR_IF_LOOP) X(BR_TABLE)               \
     X(BR_F) X(BR_LOOP_F) X(BR_IF_F) X(BR_UNLESS_F) X(BR_TABLE_F)                   \
-    X(CALL) X(CALL_INDIRECT) X(RETURN) X(RETURN1) X(FUEL) X(EXIT)                             \
+    X(CALL) X(CALL_LOCAL) X(CALL_INDIRECT) X(RETURN) X(RETURN1) X(FUEL) X(EXIT)                             \
     X(GLOBAL_GET) X(GLOBAL_SET) X(MEMORY_SIZE) X(MEMORY_GROW) X(MEMORY_INIT)       \
     X(DATA_DROP) X(MEMORY_COPY) X(MEMORY_FILL) X(TABLE_GET) X(TABLE_SET)           \
     X(TABLE_SIZE) X(TABLE_GROW) X(TABLE_FILL) X(TABLE_COPY) X(TABLE_INIT)          \
@@ -167,6 +167,8 @@ struct elvm_store {
     int64_t fuel;
     uint64_t fuel_set;
     atomic_int interrupt;
+    /* stack_end, or the bottom of the stack while interrupted: calls check it */
+    _Atomic(slot *) stack_limit;
     uint64_t mem_limit;
     uint64_t peak_mem;
     store_obj *objs;

@@ -50,6 +50,7 @@ elvm_store *elvm_store_new(elvm_engine *engine) {
     s->fuel = INT64_MAX;
     s->fuel_set = INT64_MAX;
     atomic_init(&s->interrupt, 0);
+    atomic_init(&s->stack_limit, s->stack_end);
     return s;
 }
 
@@ -127,7 +128,15 @@ uint64_t elvm_store_fuel_consumed(const elvm_store *s) {
 
 void elvm_store_set_memory_limit(elvm_store *s, uint64_t bytes) { s->mem_limit = bytes; }
 
-void elvm_store_interrupt(elvm_store *s) { atomic_store(&s->interrupt, 1); }
+void elvm_store_interrupt(elvm_store *s) {
+    atomic_store(&s->interrupt, 1);
+    atomic_store(&s->stack_limit, s->stack); /* makes the next call check the flag */
+}
+
+void elvm_store_interrupt_clear(elvm_store *s) {
+    atomic_store(&s->interrupt, 0);
+    atomic_store(&s->stack_limit, s->stack_end);
+}
 
 uint64_t elvm_store_peak_memory(const elvm_store *s) { return s->peak_mem; }
 
@@ -247,7 +256,6 @@ elvm_status elvm_func_call(elvm_store *s, elvm_func *f, const elvm_val *args, ui
         k += elvm__slots_of(t->params[i]);
     }
     slot *saved_top = s->stack_top;
-    atomic_store(&s->interrupt, 0);
     elvm_status st = elvm__run(s, f, base, err);
     s->stack_top = saved_top;
     if (st != ELVM_OK) return st;
