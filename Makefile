@@ -46,7 +46,7 @@ UNIT_BIN  = $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 EXAMPLE_SRC  = $(wildcard examples/*.c)
 EXAMPLE_WASM = $(patsubst examples/%.c,build/examples/%.wasm,$(EXAMPLE_SRC))
 
-.PHONY: all deps demo test unit spectest examples-test clean
+.PHONY: all deps demo test unit spectest examples-test regress clean
 all: $(B)/elvm $(B)/libelvm.a
 
 DEB_PKGS = gcc make clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt binaryen \
@@ -106,7 +106,10 @@ demo: deps
 unit: $(UNIT_BIN)
 	@rc=0; for t in $(UNIT_BIN); do $$t || rc=1; done; exit $$rc
 
-test: all unit examples-test spectest
+regress: $(B)/elvm
+	@B=$(B) sh tests/regress.sh
+
+test: all unit examples-test regress spectest
 
 clean:
 	rm -rf build
