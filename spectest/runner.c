@@ -19,11 +19,13 @@ static const char usage[] =
     "  -v                           report every command, and host prints\n"
     "  --no-fork                    run scripts in this process (for a debugger); a crash\n"
     "                               then ends the run\n"
-    "  --timeout SECONDS            fail a command that runs longer (default 20, 0: never)\n";
+    "  --timeout SECONDS            fail a command that runs longer (default 20, 0: never)\n"
+    "  --fuel                       compile with fuel accounting (an unlimited budget), to\n"
+    "                               check that code compiled that way behaves the same\n";
 
 typedef struct options {
     const char *known_path, *write_path;
-    int verbose, no_fork;
+    int verbose, no_fork, fuel;
     unsigned timeout;
     char **files;
     int nfiles;
@@ -260,6 +262,8 @@ static int parse_options(int argc, char **argv, options *o) {
             o->verbose = 1;
         else if (strcmp(argv[i], "--no-fork") == 0)
             o->no_fork = 1;
+        else if (strcmp(argv[i], "--fuel") == 0)
+            o->fuel = 1;
         else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc)
             o->timeout = (unsigned)strtoul(argv[++i], NULL, 10);
         else
@@ -283,7 +287,10 @@ int main(int argc, char **argv) {
         fprintf(stderr, "elvm-spectest: %s\n", why);
         return 2;
     }
-    elvm_engine *engine = elvm_engine_new(NULL);
+    elvm_config cfg;
+    elvm_config_default(&cfg);
+    cfg.fuel = o.fuel;
+    elvm_engine *engine = elvm_engine_new(&cfg);
     if (!engine) {
         fprintf(stderr, "elvm-spectest: cannot create an engine\n");
         return 2;

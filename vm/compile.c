@@ -827,7 +827,7 @@ static void op_call(ctx *c, const functype *t, elvm_handler h, uint32_t a, uint3
                 emit_ab(c, args[i].canon, args[i].slot);
             }
         emit_h(c, h);
-        if (h == H_CALL_INDIRECT) {
+        if (h == H_CALL_INDIRECT || h == H_CALL_INDIRECT_F) {
             emit_ab(c, a, b);
             emit_ab(c, idx_slot, argbase);
         } else {
@@ -969,8 +969,10 @@ static void compile_body(ctx *c) {
         case OP_CALL: {
             uint32_t fi = r_u32(c);
             if (fi >= m->nfuncs) FAIL(c, "unknown function %u", fi);
-            op_call(c, &m->types[m->func_types[fi]], fi < m->nfunc_imports ? H_CALL : H_CALL_LOCAL,
-                    fi, 0, 0);
+            /* H_CALL_F etc. charge the callee's first run (compiled with fuel) */
+            elvm_handler h = fi < m->nfunc_imports ? H_CALL : H_CALL_LOCAL;
+            if (c->fuel) h = h == H_CALL ? H_CALL_F : H_CALL_LOCAL_F;
+            op_call(c, &m->types[m->func_types[fi]], h, fi, 0, 0);
             break;
         }
         case OP_CALL_INDIRECT: {
@@ -980,7 +982,8 @@ static void compile_body(ctx *c) {
             if (ti >= m->ntypes) FAIL(c, "unknown type %u", ti);
             if (m->tables[tab].reftype != ELVM_FUNCREF) FAIL(c, "type mismatch: call_indirect on a table of externref");
             ventry idx = pop(c, ELVM_I32);
-            op_call(c, &m->types[ti], H_CALL_INDIRECT, m->types[ti].canon, tab, idx.slot);
+            op_call(c, &m->types[ti], c->fuel ? H_CALL_INDIRECT_F : H_CALL_INDIRECT,
+                    m->types[ti].canon, tab, idx.slot);
             break;
         }
         case OP_DROP: pop_any(c); break;

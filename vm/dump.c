@@ -38,7 +38,7 @@ static size_t cells_of(int id, const cell *pc) {
     switch (id) {
     case H_UNREACHABLE: case H_NOP: case H_EXIT: return 1;
     case H_BR: case H_BR_LOOP: case H_FUEL: case H_DATA_DROP: case H_ELEM_DROP: return 2;
-    case H_COPY: case H_CALL: case H_CALL_LOCAL: case H_RETURN: case H_RETURN1: case H_GLOBAL_GET: case H_GLOBAL_SET:
+    case H_COPY: case H_CALL: case H_CALL_LOCAL: case H_CALL_F: case H_CALL_LOCAL_F: case H_RETURN: case H_RETURN1: case H_GLOBAL_GET: case H_GLOBAL_SET:
     case H_MEMORY_SIZE: case H_MEMORY_GROW: case H_TABLE_SIZE: case H_REF_FUNC:
     case H_REF_IS_NULL: return 2;
     case H_BR_TABLE: return 2 + pc[1].s.b;

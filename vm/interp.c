@@ -259,7 +259,7 @@ static int call_host(elvm_store *s, elvm_instance *inst, elvm_func *fn, slot *ar
 /* Enters wasm function `callee` with its arguments at fp + argbase. The stack limit
  * doubles as the interrupt check: elvm_store_interrupt lowers it to the bottom of the
  * stack, so the next call fails the check and finds the interrupt flag set. */
-#define ENTER_WASM(other_instance)                                            \
+#define ENTER_WASM(other_instance, with_fuel)                                 \
     do {                                                                      \
         compiled_func *cf = callee->code;                                     \
         slot *nfp = fp + argbase;                                             \
@@ -282,6 +282,11 @@ static int call_host(elvm_store *s, elvm_instance *inst, elvm_func *fn, slot *ar
             memset(z + 4, 0, (size_t)(cf->nlocals - cf->nparams - 4) * sizeof(slot)); \
         fp = nfp;                                                             \
         pc = cf->code;                                                        \
+        if ((with_fuel)) {                                                    \
+            /* pay for the entry run here, skipping the FUEL op that would */ \
+            CHARGE(pc[1].u64);                                                \
+            pc += 2;                                                          \
+        }                                                                     \
         if ((other_instance)) {                                               \
             inst = callee->inst;                                              \
             LOAD_MEM();                                                       \
@@ -457,20 +462,35 @@ dispatch:
         pc += 2;
         goto do_call_local;
     }
-    /* [h][typeidx|tableidx][idx|argbase] */
-    OP(CALL_INDIRECT) {
-        elvm_table *t = inst->tables[B1];
-        uint32_t i = fp[A2].u32;
-        if (UNLIKELY(i >= t->size)) TRAP(UNDEFINED_ELEMENT);
-        callee = t->elems[i];
-        if (UNLIKELY(!callee)) TRAP(UNINITIALIZED_ELEMENT);
-        const functype *want = &inst->module->types[A1];
-        if (UNLIKELY(callee->type != want && !elvm__functype_eq(callee->type, want)))
-            TRAP(INDIRECT_TYPE);
-        argbase = B2;
-        pc += 3;
-        goto do_call;
+    OP(CALL_F) {
+        callee = inst->funcs[A1];
+        argbase = B1;
+        pc += 2;
+        goto do_call_f;
     }
+    OP(CALL_LOCAL_F) {
+        callee = inst->funcs[A1];
+        argbase = B1;
+        pc += 2;
+        goto do_call_local_f;
+    }
+    /* [h][typeidx|tableidx][idx|argbase] */
+#define CALL_INDIRECT_BODY(next)                                              \
+    {                                                                         \
+        elvm_table *t = inst->tables[B1];                                     \
+        uint32_t i = fp[A2].u32;                                              \
+        if (UNLIKELY(i >= t->size)) TRAP(UNDEFINED_ELEMENT);                  \
+        callee = t->elems[i];                                                 \
+        if (UNLIKELY(!callee)) TRAP(UNINITIALIZED_ELEMENT);                   \
+        const functype *want = &inst->module->types[A1];                      \
+        if (UNLIKELY(callee->type != want && !elvm__functype_eq(callee->type, want))) \
+            TRAP(INDIRECT_TYPE);                                              \
+        argbase = B2;                                                         \
+        pc += 3;                                                              \
+        goto next;                                                            \
+    }
+    OP(CALL_INDIRECT) CALL_INDIRECT_BODY(do_call)
+    OP(CALL_INDIRECT_F) CALL_INDIRECT_BODY(do_call_f)
     /* [h][nslots|src]: results to fp[0..nslots), back to the caller */
     OP(RETURN) {
         uint32_t n = A1, src = B1;
@@ -792,9 +812,15 @@ do_call:
         }
         DISPATCH();
     }
-    ENTER_WASM(callee->inst != inst);
+    ENTER_WASM(callee->inst != inst, false);
 do_call_local:
-    ENTER_WASM(false);
+    ENTER_WASM(false, false);
+    /* code compiled with fuel: same, charging the callee's first run on entry */
+do_call_f:
+    if (callee->host) goto do_call;
+    ENTER_WASM(callee->inst != inst, true);
+do_call_local_f:
+    ENTER_WASM(false, true);
 
 trapped:
     elvm__trap_set(s, trap, NULL);
