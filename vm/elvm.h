@@ -195,6 +195,11 @@ uint32_t elvm_module_num_imports(const elvm_module *m);
 void elvm_module_import(const elvm_module *m, uint32_t i, elvm_import_desc *out);
 uint32_t elvm_module_num_exports(const elvm_module *m);
 void elvm_module_export(const elvm_module *m, uint32_t i, elvm_export_desc *out);
+/* The type section: entry `i` (typeidx) as a function externtype (spec 2.3.5). */
+uint32_t elvm_module_num_types(const elvm_module *m);
+void elvm_module_type(const elvm_module *m, uint32_t i, elvm_externtype *out);
+/* The function name from the name section of function `funcidx`, or NULL. */
+const char *elvm_module_func_name(const elvm_module *m, uint32_t funcidx);
 
 /* Byte size of each section as found, for `elvm inspect`: id 0..12, custom sections summed
  * under 0. Compiled code size in bytes is `code_bytes`; wasm code-section bytes `wasm_code_bytes`. */

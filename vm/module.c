@@ -225,3 +225,20 @@ void elvm_module_export(const elvm_module *m, uint32_t i, elvm_export_desc *out)
 }
 
 void elvm_module_stats_get(const elvm_module *m, elvm_module_stats *out) { *out = m->stats; }
+
+uint32_t elvm_module_num_types(const elvm_module *m) { return m->ntypes; }
+
+void elvm_module_type(const elvm_module *m, uint32_t i, elvm_externtype *out) {
+    const functype *t = &m->types[i];
+    memset(out, 0, sizeof *out);
+    out->kind = ELVM_EXTERN_FUNC;
+    out->nparams = t->nparams;
+    out->nresults = t->nresults;
+    out->params = t->params;
+    out->results = t->results;
+}
+
+const char *elvm_module_func_name(const elvm_module *m, uint32_t funcidx) {
+    if (funcidx < m->nfunc_imports || funcidx >= m->nfuncs) return NULL;
+    return m->funcs[funcidx - m->nfunc_imports].name;
+}
