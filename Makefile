@@ -42,15 +42,17 @@ LIB_OBJ   = $(patsubst %.c,$(B)/obj/%.o,$(VM_SRC) $(WASI_SRC))
 CLI_OBJ   = $(patsubst %.c,$(B)/obj/%.o,$(CLI_SRC))
 SPEC_OBJ  = $(patsubst %.c,$(B)/obj/%.o,$(SPEC_SRC))
 UNIT_BIN  = $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+# build/elvm's C++ TOML reader and libraries (before the $(B)/elvm rule reads CLI_OBJ)
+include cli/cli.mk
 
 EXAMPLE_SRC  = $(wildcard examples/*.c)
 EXAMPLE_WASM = $(patsubst examples/%.c,build/examples/%.wasm,$(EXAMPLE_SRC))
 
-.PHONY: all deps demo test unit spectest examples-test regress clean
+.PHONY: all deps demo test unit spectest examples-test regress cli-test clean
 all: $(B)/elvm $(B)/libelvm.a
 
 DEB_PKGS = gcc make clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt binaryen \
-           libcmocka-dev libssl-dev libcjson-dev nodejs
+           libcmocka-dev libssl-dev libcjson-dev nodejs g++ libtomlplusplus-dev
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
@@ -70,7 +72,7 @@ $(B)/libelvm.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 $(B)/elvm: $(CLI_OBJ) $(B)/libelvm.a
-	$(CC) $(CLI_OBJ) $(B)/libelvm.a $(LDFLAGS) -o $@
+	$(CC) $(CLI_OBJ) $(B)/libelvm.a $(LDFLAGS) $(CLI_LIBS) -o $@
 
 $(B)/elvm-spectest: $(SPEC_OBJ) $(B)/libelvm.a
 	$(CC) $(SPEC_OBJ) $(B)/libelvm.a $(LDFLAGS) -lcjson -o $@
@@ -116,7 +118,10 @@ unit: $(UNIT_BIN)
 regress: $(B)/elvm
 	@B=$(B) sh tests/regress.sh
 
-test: all unit examples-test regress spectest
+cli-test: $(B)/elvm
+	@B=$(B) sh tests/cli_limits.sh
+
+test: all unit examples-test regress cli-test spectest
 
 clean:
 	rm -rf build

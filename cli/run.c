@@ -1,91 +1,94 @@
-/* run.c: `elvm run`: instantiate a module with WASI and call _start or --invoke NAME. */
-#include <errno.h>
+/* run.c: `elvm run`: the flags, then the run itself: load, check the import policy,
+ * instantiate with WASI under the limits, call _start or --invoke NAME, and report how
+ * the guest ended (exit status, stderr, and the --log events). */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "cli.h"
-#include "wasi.h"
+#include "run.h"
 
-typedef struct run_opts {
-    elvm_wasi_preopen *dirs;
-    uint32_t ndirs;
-    char **env; /* "NAME=VALUE", owned */
-    uint32_t nenv;
-    uint64_t fuel;
-    int has_fuel, stats, trace_wasi;
-    const char *invoke;
-    const char *file;
-    char **args; /* after FILE: the guest's argv[1..], or --invoke's values */
-    int nargs;
-} run_opts;
+/* ---- flags -------------------------------------------------------------------------------- */
 
-static void opts_free(run_opts *o) {
-    for (uint32_t i = 0; i < o->ndirs; i++) free((char *)o->dirs[i].host_path);
-    for (uint32_t i = 0; i < o->nenv; i++) free(o->env[i]);
-    free(o->dirs);
-    free(o->env);
+/* Reports a bad value of `flag` and returns 2 (an error, for parse_flags). */
+static int bad_value(const char *flag, const char *value, const char *why) {
+    cli_error(NULL, "%s '%s': %s", flag, value, why);
+    return 2;
 }
 
-/* "HOST" or "HOST::GUEST". */
-static int add_dir(run_opts *o, const char *spec) {
-    const char *sep = strstr(spec, "::");
-    size_t hlen = sep ? (size_t)(sep - spec) : strlen(spec);
-    const char *guest = sep ? sep + 2 : NULL;
-    if (hlen == 0 || (guest && !*guest)) {
-        cli_error(NULL, "--dir '%s': expected HOST or HOST::GUEST", spec);
-        return -1;
+static int set_str(char **dst, const char *v) {
+    free(*dst);
+    *dst = strdup(v);
+    return *dst ? 0 : -1;
+}
+
+/* One option with a value; returns 0 if `a` is none of them, 1 if handled, 2 on error. */
+static int value_flag(int argc, char **argv, int *i, run_opts *o) {
+    static const char *const names[] = {
+        "--dir", "--env", "--tcplisten", "--fuel", "--max-memory", "--timeout", "--max-stack",
+        "--max-stack-slots", "--manifest", "--log", "--allow-import", "--deny-import",
+        "--imports-default", "--invoke", NULL,
+    };
+    const char *v = NULL, *name = NULL;
+    for (int k = 0; names[k] && !name; k++) {
+        int r = cli_opt_value(argc, argv, i, names[k], &v);
+        if (r < 0) return 2;
+        if (r) name = names[k];
     }
-    elvm_wasi_preopen *d = realloc(o->dirs, (o->ndirs + 1) * sizeof *d);
-    if (!d) return -1;
-    o->dirs = d;
-    char *host = strndup(spec, hlen);
-    if (!host) return -1;
-    d[o->ndirs].host_path = host;
-    d[o->ndirs].guest_path = guest ? guest : host;
-    o->ndirs++;
-    return 0;
-}
-
-/* "NAME=VALUE", or "NAME" for the host's value (skipped if the host has none). */
-static int add_env(run_opts *o, const char *spec) {
-    const char *eq = strchr(spec, '=');
-    if (eq == spec || !*spec) {
-        cli_error(NULL, "--env '%s': expected NAME=VALUE or NAME", spec);
-        return -1;
+    if (!name) return 0;
+    char why[512];
+    uint64_t u;
+    if (!strcmp(name, "--dir")) {
+        if (opts_add_dir_spec(o, v, NULL, why, sizeof why)) return bad_value(name, v, why);
+    } else if (!strcmp(name, "--env")) {
+        if (opts_add_env(o, v, 1, why, sizeof why)) return bad_value(name, v, why);
+    } else if (!strcmp(name, "--tcplisten")) {
+        if (opts_add_tcp(o, v, why, sizeof why)) return bad_value(name, v, why);
+    } else if (!strcmp(name, "--fuel")) {
+        if (cli_parse_u64(v, &o->fuel))
+            return bad_value(name, v, "expected a number of instructions");
+        o->limits |= LIM_FUEL;
+    } else if (!strcmp(name, "--max-memory")) {
+        if (cli_parse_size(v, &o->max_memory))
+            return bad_value(name, v, "expected bytes, optionally with a suffix K, M, G "
+                                      "(powers of 1000) or Ki, Mi, Gi (powers of 1024)");
+        o->limits |= LIM_MEMORY;
+    } else if (!strcmp(name, "--timeout")) {
+        if (cli_parse_seconds(v, &o->timeout))
+            return bad_value(name, v, "expected a positive number of seconds, e.g. 2.5");
+        o->limits |= LIM_TIMEOUT;
+    } else if (!strcmp(name, "--max-stack")) {
+        if (cli_parse_u64(v, &u) || cli_check_stack(u, &o->max_stack, why, sizeof why))
+            return bad_value(name, v, cli_parse_u64(v, &u) ? "expected a number of frames" : why);
+        o->limits |= LIM_STACK;
+    } else if (!strcmp(name, "--max-stack-slots")) {
+        if (cli_parse_u64(v, &u) || cli_check_slots(u, &o->max_stack_slots, why, sizeof why))
+            return bad_value(name, v, cli_parse_u64(v, &u) ? "expected a number of slots" : why);
+        o->limits |= LIM_SLOTS;
+    } else if (!strcmp(name, "--allow-import") || !strcmp(name, "--deny-import")) {
+        policy_action a = name[2] == 'a' ? POLICY_ALLOW : POLICY_DENY;
+        if (policy_add(&o->imports, a, v, name, 1, why, sizeof why))
+            return bad_value(name, v, why);
+    } else if (!strcmp(name, "--imports-default")) {
+        if (strcmp(v, "allow") && strcmp(v, "deny"))
+            return bad_value(name, v, "expected allow or deny");
+        o->imports.dflt = v[0] == 'a' ? POLICY_ALLOW : POLICY_DENY;
+        if (set_str(&o->imports.dflt_where, name)) return 2;
+    } else {
+        char **dst = !strcmp(name, "--manifest") ? &o->manifest
+                   : !strcmp(name, "--log")      ? &o->log_path
+                                                 : &o->invoke;
+        if (set_str(dst, v)) return 2;
     }
-    const char *host = eq ? NULL : getenv(spec);
-    if (!eq && !host) return 0;
-    char **e = realloc(o->env, (o->nenv + 1) * sizeof *e);
-    if (!e) return -1;
-    o->env = e;
-    size_t n = strlen(spec) + (host ? strlen(host) + 2 : 1);
-    char *s = malloc(n);
-    if (!s) return -1;
-    if (host) snprintf(s, n, "%s=%s", spec, host);
-    else memcpy(s, spec, n);
-    e[o->nenv++] = s;
-    return 0;
-}
-
-static int parse_u64(const char *s, uint64_t *out) {
-    char *end;
-    if (*s < '0' || *s > '9') return -1;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*end || errno) return -1;
-    *out = v;
-    return 0;
+    return 1;
 }
 
 /* Returns 0, or an exit code + 1 (help: 1 -> exit 0; error: 2 -> exit 1). */
-static int parse_opts(int argc, char **argv, run_opts *o) {
+static int parse_flags(int argc, char **argv, run_opts *o) {
     int i = 1;
     for (; i < argc; i++) {
-        const char *a = argv[i], *v = NULL;
-        int r;
+        const char *a = argv[i];
         if (!strcmp(a, "--")) {
             i++;
             break;
@@ -103,39 +106,119 @@ static int parse_opts(int argc, char **argv, run_opts *o) {
             o->trace_wasi = 1;
             continue;
         }
-        if ((r = cli_opt_value(argc, argv, &i, "--dir", &v))) {
-            if (r < 0 || add_dir(o, v)) return 2;
-        } else if ((r = cli_opt_value(argc, argv, &i, "--env", &v))) {
-            if (r < 0 || add_env(o, v)) return 2;
-        } else if ((r = cli_opt_value(argc, argv, &i, "--fuel", &v))) {
-            if (r < 0) return 2;
-            if (parse_u64(v, &o->fuel)) {
-                cli_error(NULL, "--fuel '%s': expected a number of instructions", v);
-                return 2;
-            }
-            o->has_fuel = 1;
-        } else if ((r = cli_opt_value(argc, argv, &i, "--invoke", &v))) {
-            if (r < 0) return 2;
-            o->invoke = v;
-        } else {
+        int r = value_flag(argc, argv, &i, o);
+        if (r == 2) return 2;
+        if (r == 0) {
             cli_error(NULL, "unknown option '%s' (see 'elvm help run')", a);
             return 2;
         }
     }
-    if (i >= argc) {
-        cli_error(NULL, "run: no module given (usage: elvm run [OPTIONS] FILE.wasm [ARGS...])");
-        return 2;
+    /* With --manifest the module comes from it and every word is an argument. */
+    if (!o->manifest) {
+        if (i >= argc) {
+            cli_error(NULL, "run: no module given (usage: elvm run [OPTIONS] FILE.wasm "
+                            "[ARGS...], or elvm run --manifest APP.json [ARGS...])");
+            return 2;
+        }
+        if (set_str(&o->file, argv[i++])) return 2;
     }
-    o->file = argv[i];
-    o->args = argv + i + 1;
-    o->nargs = argc - i - 1;
+    if (i < argc && opts_set_args(o, argv + i, argc - i)) return 2;
     return 0;
 }
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+/* ---- the run -------------------------------------------------------------------------------- */
+
+/* Everything one run holds, freed by run_free. */
+typedef struct run {
+    const run_opts *o;
+    cli_log *log;
+    elvm_engine *engine;
+    elvm_module *module;
+    elvm_store *store;
+    elvm_linker *linker;
+    elvm_wasi *wasi;
+    const char **argv;
+    cli_timer *timer;
+} run;
+
+static void run_free(run *r) {
+    cli_timer_stop(r->timer, NULL);
+    if (r->linker) elvm_linker_free(r->linker);
+    if (r->store) elvm_store_free(r->store);
+    elvm_wasi_free(r->wasi); /* after the store: its functions point at it */
+    if (r->module) elvm_module_free(r->module);
+    if (r->engine) elvm_engine_free(r->engine);
+    free(r->argv);
+    cli_log_close(r->log);
+}
+
+/* An error line on stderr and an "error" event. */
+static void run_error(run *r, const char *msg) {
+    cli_error(r->o->file, "%s", msg);
+    cJSON *ev = cli_log_begin(r->log, "error");
+    cJSON_AddStringToObject(ev, "message", msg);
+    cli_log_end(r->log, ev);
+}
+
+/* Reads and compiles the module, logging its size and sha256. */
+static int load(run *r) {
+    uint8_t *bytes;
+    size_t len;
+    if (cli_read_file(r->o->file, &bytes, &len)) return -1;
+    if (r->log) {
+        char sha[65];
+        cli_sha256_hex(bytes, len, sha);
+        cJSON *ev = cli_log_begin(r->log, "load");
+        cJSON_AddStringToObject(ev, "path", r->o->file);
+        cJSON_AddNumberToObject(ev, "size", (double)len);
+        cJSON_AddStringToObject(ev, "sha256", sha);
+        cli_log_end(r->log, ev);
+    }
+    elvm_error err;
+    memset(&err, 0, sizeof err);
+    r->module = elvm_module_new(r->engine, bytes, len, &err);
+    free(bytes);
+    if (!r->module) run_error(r, err.msg[0] ? err.msg : elvm_strerror(err.status));
+    return r->module ? 0 : -1;
+}
+
+/* The WASI host with the grants; the guest's argv is the module's name, then ARGS (none
+ * with --invoke, whose words are the function's arguments). */
+static int setup_wasi(run *r) {
+    const run_opts *o = r->o;
+    uint32_t argc = 1 + (o->invoke ? 0 : (uint32_t)o->nargs);
+    r->argv = calloc(argc, sizeof *r->argv);
+    if (!r->argv) return -1;
+    r->argv[0] = o->file;
+    for (uint32_t i = 1; i < argc; i++) r->argv[i] = o->args[i - 1];
+    elvm_wasi_config wc;
+    elvm_wasi_config_default(&wc);
+    wc.argv = r->argv;
+    wc.argc = argc;
+    wc.env = (const char *const *)o->env;
+    wc.envc = o->nenv;
+    wc.preopens = o->dirs;
+    wc.npreopens = o->ndirs;
+    wc.tcp_listen = (const char *const *)o->tcp_listen;
+    wc.ntcp_listen = o->ntcp;
+    if (r->log) {
+        wc.log = cli_log_wasi;
+        wc.log_ctx = r->log;
+    }
+    wc.trace = o->trace_wasi;
+    wc.force_path_walk = getenv("ELVM_WASI_PATH_WALK") != NULL; /* testing aid */
+    elvm_error err;
+    memset(&err, 0, sizeof err);
+    r->wasi = elvm_wasi_new(&wc, &err);
+    if (!r->wasi) {
+        cli_error(NULL, "%s", err.msg);
+        return -1;
+    }
+    if (elvm_wasi_define(r->wasi, r->store, r->linker) != ELVM_OK) {
+        cli_error(o->file, "out of host memory");
+        return -1;
+    }
+    return 0;
 }
 
 /* "elvm: trap: MESSAGE" and the store's backtrace, on stderr. */
@@ -151,21 +234,62 @@ static void print_trap(elvm_store *store, const elvm_error *err) {
     if (bt != small) free(bt);
 }
 
-/* The exit code for how the guest ended (status from instantiation or the call). */
-static int outcome(const run_opts *o, elvm_store *store, const elvm_error *err) {
+/* A "limit" event when a trap is one of the limits. */
+static void log_limit(run *r, elvm_trap_kind trap, double late_s) {
+    const run_opts *o = r->o;
+    cJSON *ev = NULL;
+    if (trap == ELVM_TRAP_OUT_OF_FUEL) {
+        ev = cli_log_begin(r->log, "limit");
+        cJSON_AddStringToObject(ev, "limit", "fuel");
+        cJSON_AddNumberToObject(ev, "fuel", (double)o->fuel);
+    } else if (trap == ELVM_TRAP_TIMEOUT) {
+        ev = cli_log_begin(r->log, "limit");
+        cJSON_AddStringToObject(ev, "limit", "timeout");
+        cJSON_AddNumberToObject(ev, "seconds", o->timeout);
+        cJSON_AddNumberToObject(ev, "late_ms", round(late_s * 1e6) / 1e3); /* after the deadline */
+    } else if (trap == ELVM_TRAP_STACK_EXHAUSTED) {
+        ev = cli_log_begin(r->log, "limit");
+        cJSON_AddStringToObject(ev, "limit", "stack");
+        cJSON_AddNumberToObject(ev, "max_stack", (double)(o->limits & LIM_STACK ? o->max_stack : 0));
+    }
+    cli_log_end(r->log, ev);
+}
+
+/* The exit code for how the guest ended, with its events. */
+static int outcome(run *r, const elvm_error *err, double late_s) {
+    const char *msg = err->msg[0] ? err->msg : elvm_strerror(err->status);
+    cJSON *ev;
     switch (err->status) {
-    case ELVM_OK: return CLI_EXIT_OK;
-    case ELVM_EXIT: return err->exit_code;
-    case ELVM_TRAP: print_trap(store, err); return CLI_EXIT_TRAP;
+    case ELVM_OK:
+    case ELVM_EXIT:
+        ev = cli_log_begin(r->log, "exit");
+        cJSON_AddNumberToObject(ev, "code", err->status == ELVM_OK ? 0 : err->exit_code);
+        cli_log_end(r->log, ev);
+        return err->status == ELVM_OK ? CLI_EXIT_OK : err->exit_code;
+    case ELVM_TRAP:
     case ELVM_UNINSTANTIABLE:
-        if (err->trap != ELVM_TRAP_NONE) {
-            print_trap(store, err);
-            return CLI_EXIT_TRAP;
-        }
-        break;
+        if (err->trap == ELVM_TRAP_NONE) break; /* a failed allocation, not a trap */
+        log_limit(r, err->trap, late_s);
+        ev = cli_log_begin(r->log, "trap");
+        cJSON_AddStringToObject(ev, "message", msg);
+        if (err->status == ELVM_UNINSTANTIABLE) cJSON_AddStringToObject(ev, "during", "start");
+        cli_log_end(r->log, ev);
+        print_trap(r->store, err);
+        return CLI_EXIT_TRAP;
     default: break;
     }
-    cli_error(o->file, "%s", err->msg[0] ? err->msg : elvm_strerror(err->status));
+    if (err->status == ELVM_UNINSTANTIABLE && strstr(msg, "over the memory limit")) {
+        ev = cli_log_begin(r->log, "limit");
+        cJSON_AddStringToObject(ev, "limit", "memory");
+        cJSON_AddNumberToObject(ev, "max_memory", (double)r->o->max_memory);
+        cli_log_end(r->log, ev);
+        char full[600];
+        snprintf(full, sizeof full, "%s; the limit is %" PRIu64 " bytes (%" PRIu64 " pages)", msg,
+                 r->o->max_memory, r->o->max_memory / 65536);
+        run_error(r, full);
+    } else {
+        run_error(r, msg);
+    }
     return CLI_EXIT_ERROR;
 }
 
@@ -209,6 +333,40 @@ static int invoke(const run_opts *o, elvm_store *store, elvm_func *f, elvm_error
     return 0;
 }
 
+/* Instantiates and calls _start or --invoke's function; returns -1 on an error already
+ * reported, else 0 with how it went in `err`. */
+static int call_guest(run *r, elvm_error *err) {
+    const run_opts *o = r->o;
+    double t0 = cli_now();
+    elvm_instance *inst = elvm_linker_instantiate(r->linker, r->module, err);
+    if (!inst) return 0;
+    cJSON *ev = cli_log_begin(r->log, "instantiate");
+    cJSON_AddNumberToObject(ev, "ms", round((cli_now() - t0) * 1e6) / 1e3);
+    cli_log_end(r->log, ev);
+    elvm_extern ext;
+    const char *name = o->invoke ? o->invoke : "_start";
+    if (!elvm_instance_export(inst, name, &ext) || ext.kind != ELVM_EXTERN_FUNC) {
+        char msg[400];
+        if (o->invoke)
+            snprintf(msg, sizeof msg, "no exported function '%s'", name);
+        else
+            snprintf(msg, sizeof msg, "no exported function '_start' (not a WASI command; use "
+                                      "--invoke NAME to call an export)");
+        run_error(r, msg);
+        return -1;
+    }
+    elvm_extern init;
+    if (o->invoke && elvm_instance_export(inst, "_initialize", &init) &&
+        init.kind == ELVM_EXTERN_FUNC) {
+        /* A WASI reactor: initialize it before calling into it. */
+        elvm_func_call(r->store, init.of.func, NULL, 0, NULL, 0, err);
+        if (err->status != ELVM_OK) return 0;
+    }
+    if (o->invoke) return invoke(o, r->store, ext.of.func, err);
+    elvm_func_call(r->store, ext.of.func, NULL, 0, NULL, 0, err);
+    return 0;
+}
+
 static void print_stats(elvm_store *store, double seconds) {
     fprintf(stderr, "elvm: stats: instructions executed: %" PRIu64 "\n",
             elvm_store_fuel_consumed(store));
@@ -218,100 +376,66 @@ static void print_stats(elvm_store *store, double seconds) {
 }
 
 static int run_module(const run_opts *o) {
+    run r;
+    memset(&r, 0, sizeof r);
+    r.o = o;
     int code = CLI_EXIT_ERROR;
-    elvm_engine *engine = NULL;
-    elvm_module *module = NULL;
-    elvm_store *store = NULL;
-    elvm_linker *linker = NULL;
-    elvm_wasi *wasi = NULL;
-    const char **argv = NULL;
-    elvm_error err;
-    memset(&err, 0, sizeof err);
+    if (o->log_path && !(r.log = cli_log_open(o->log_path))) return CLI_EXIT_ERROR;
 
     elvm_config cfg;
     elvm_config_default(&cfg);
-    cfg.fuel = o->has_fuel || o->stats;
-    engine = elvm_engine_new(&cfg);
-    if (!engine) goto nomem;
-    module = cli_load_module(engine, o->file);
-    if (!module) goto out;
-    store = elvm_store_new(engine);
-    linker = store ? elvm_linker_new(store) : NULL;
-    if (!linker) goto nomem;
-    if (cfg.fuel) elvm_store_set_fuel(store, o->has_fuel ? o->fuel : UINT64_MAX);
+    cfg.fuel = (o->limits & LIM_FUEL) || o->stats;
+    if (o->limits & LIM_STACK) cfg.max_call_depth = o->max_stack;
+    if (o->limits & LIM_SLOTS) cfg.value_stack_slots = o->max_stack_slots;
+    if (!(r.engine = elvm_engine_new(&cfg))) goto nomem;
+    if (load(&r)) goto out;
+    r.store = elvm_store_new(r.engine);
+    r.linker = r.store ? elvm_linker_new(r.store) : NULL;
+    if (!r.linker) goto nomem;
+    if (cfg.fuel) elvm_store_set_fuel(r.store, o->limits & LIM_FUEL ? o->fuel : UINT64_MAX);
+    /* 0 would mean "no limit" to the store; 1 byte allows what 0 does: no page at all. */
+    if (o->limits & LIM_MEMORY)
+        elvm_store_set_memory_limit(r.store, o->max_memory ? o->max_memory : 1);
+    if (policy_check(&o->imports, r.module, o->file, r.log)) goto out;
+    if (setup_wasi(&r)) goto out;
 
-    /* The guest's argv: the module's name, then ARGS (none with --invoke, whose words
-     * are the function's arguments). */
-    uint32_t argc = 1 + (o->invoke ? 0 : (uint32_t)o->nargs);
-    argv = calloc(argc, sizeof *argv);
-    if (!argv) goto nomem;
-    argv[0] = o->file;
-    for (uint32_t i = 1; i < argc; i++) argv[i] = o->args[i - 1];
-    elvm_wasi_config wc;
-    elvm_wasi_config_default(&wc);
-    wc.argv = argv;
-    wc.argc = argc;
-    wc.env = (const char *const *)o->env;
-    wc.envc = o->nenv;
-    wc.preopens = o->dirs;
-    wc.npreopens = o->ndirs;
-    wc.trace = o->trace_wasi;
-    wc.force_path_walk = getenv("ELVM_WASI_PATH_WALK") != NULL; /* testing aid */
-    wasi = elvm_wasi_new(&wc, &err);
-    if (!wasi) {
-        cli_error(NULL, "%s", err.msg);
+    /* The deadline covers instantiation too: a start function may loop forever. */
+    if ((o->limits & LIM_TIMEOUT) && !(r.timer = cli_timer_start(r.store, o->timeout, r.log)))
         goto out;
-    }
-    if (elvm_wasi_define(wasi, store, linker) != ELVM_OK) goto nomem;
-
-    double t0 = now_s();
-    elvm_instance *inst = elvm_linker_instantiate(linker, module, &err);
-    if (inst) {
-        elvm_extern ext;
-        const char *name = o->invoke ? o->invoke : "_start";
-        if (!elvm_instance_export(inst, name, &ext) || ext.kind != ELVM_EXTERN_FUNC) {
-            if (o->invoke)
-                cli_error(o->file, "no exported function '%s'", name);
-            else
-                cli_error(o->file, "no exported function '_start' (not a WASI command; use "
-                                   "--invoke NAME to call an export)");
-            goto out;
-        }
-        elvm_extern init;
-        if (o->invoke && elvm_instance_export(inst, "_initialize", &init) &&
-            init.kind == ELVM_EXTERN_FUNC) {
-            /* A WASI reactor: initialize it before calling into it. */
-            elvm_func_call(store, init.of.func, NULL, 0, NULL, 0, &err);
-        }
-        if (err.status == ELVM_OK) {
-            if (o->invoke) {
-                if (invoke(o, store, ext.of.func, &err)) goto out;
-            } else {
-                elvm_func_call(store, ext.of.func, NULL, 0, NULL, 0, &err);
-            }
-        }
-    }
-    double t1 = now_s();
-    code = outcome(o, store, &err);
-    if (o->stats) print_stats(store, t1 - t0);
+    elvm_error err;
+    memset(&err, 0, sizeof err);
+    double t0 = cli_now();
+    int failed = call_guest(&r, &err);
+    double t1 = cli_now(), late_s = 0;
+    cli_timer_stop(r.timer, &late_s);
+    r.timer = NULL;
+    if (!failed) code = outcome(&r, &err, late_s);
+    if (o->stats) print_stats(r.store, t1 - t0);
     goto out;
 nomem:
-    cli_error(o->file, "out of host memory");
+    run_error(&r, "out of host memory");
 out:
-    if (linker) elvm_linker_free(linker);
-    if (store) elvm_store_free(store);
-    elvm_wasi_free(wasi); /* after the store: its functions point at `wasi` */
-    if (module) elvm_module_free(module);
-    if (engine) elvm_engine_free(engine);
-    free(argv);
+    run_free(&r);
     return code;
 }
 
 int cli_run(int argc, char **argv) {
-    run_opts o;
-    memset(&o, 0, sizeof o);
-    int r = parse_opts(argc, argv, &o);
-    int code = r == 1 ? CLI_EXIT_OK : r ? CLI_EXIT_ERROR : run_module(&o);
-    opts_free(&o);
+    run_opts f, m;
+    memset(&f, 0, sizeof f);
+    memset(&m, 0, sizeof m);
+    int r = parse_flags(argc, argv, &f), code;
+    if (r) {
+        code = r == 1 ? CLI_EXIT_OK : CLI_EXIT_ERROR;
+    } else if (f.manifest) {
+        /* The manifest first, then the flags over it. */
+        if (cli_manifest_load(f.manifest, &m) || opts_merge(&m, &f))
+            code = CLI_EXIT_ERROR;
+        else
+            code = run_module(&m);
+    } else {
+        code = run_module(&f);
+    }
+    opts_free(&f);
+    opts_free(&m);
     return code;
 }

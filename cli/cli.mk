@@ -1,0 +1,15 @@
+# cli/cli.mk: what build/elvm needs beyond the C sources in cli/: the C++ file that reads
+# TOML manifests (cli/toml.cpp, with Debian's libtomlplusplus-dev) and the CLI's libraries
+# (cJSON for manifests and --log, OpenSSL's libcrypto for the module's sha256 in --log,
+# pthreads for --timeout). Included by the Makefile after CLI_OBJ and before $(B)/elvm.
+CXX      ?= g++
+CLI_CXX_SRC = $(wildcard cli/*.cpp)
+CLI_OBJ  += $(patsubst %.cpp,$(B)/obj/%.o,$(CLI_CXX_SRC))
+# toml++'s pkg-config flags: link its shared library instead of compiling it header-only
+CLI_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -Wshadow -g $(OPT) \
+               -DTOML_HEADER_ONLY=0 -DTOML_SHARED_LIB=1
+CLI_LIBS = -lcjson -lcrypto -ltomlplusplus -lstdc++ -lpthread
+
+$(B)/obj/cli/%.o: cli/%.cpp cli/toml.h
+	@mkdir -p $(dir $@)
+	$(CXX) $(CLI_CXXFLAGS) -c $< -o $@

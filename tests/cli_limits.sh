@@ -1,0 +1,350 @@
+#!/bin/sh
+# cli_limits.sh: checks `elvm run`'s limits (--fuel, --timeout, --max-memory, --max-stack),
+# its run manifests (JSON and TOML, the same run as the flags, errors naming the key),
+# the import policy and the --log JSON lines.
+#
+#   B=build sh tests/cli_limits.sh      (B is the dir holding elvm)
+#
+# The guests are tests/wat/limits_*.wat, assembled here with wat2wasm. Prints how late the
+# timeout stopped a loop, ends with "N passed, N failed[, N skipped]" and exits non-zero on
+# any failure. Checks of WASI host features that are not there yet are skipped.
+set -u
+
+B=${B:-build}
+ELVM=$B/elvm
+T=$B/tests/cli_limits
+WAT=tests/wat
+rm -rf "$T"
+mkdir -p "$T/data"
+
+pass=0
+fail=0
+skip=0
+TO=""
+command -v timeout >/dev/null 2>&1 && TO="timeout 60"
+
+ok() { pass=$((pass + 1)); printf 'ok    %s\n' "$1"; }
+skipped() { skip=$((skip + 1)); printf 'skip  %s: %s\n' "$1" "$2"; }
+bad() {
+    fail=$((fail + 1))
+    printf 'FAIL  %s: %s\n' "$1" "$2"
+    for f in "$T/$1.out" "$T/$1.err"; do
+        [ -s "$f" ] && head -n 8 "$f" | sed "s|^|      $(basename "$f"): |"
+    done
+    return 0
+}
+
+# run NAME CMD...: stdout in $T/NAME.out, stderr in $T/NAME.err, status in $rc.
+run() {
+    name=$1
+    shift
+    $TO "$@" >"$T/$name.out" 2>"$T/$name.err"
+    rc=$?
+}
+
+# check NAME EXIT OUT ERR CMD...: wants exit status EXIT, stdout equal to OUT ("-":
+# anything) and stderr containing ERR ("-": anything).
+check() {
+    cname=$1 want_rc=$2 want_out=$3 want_err=$4
+    shift 4
+    run "$cname" "$@"
+    if [ "$rc" != "$want_rc" ]; then
+        bad "$cname" "exit status $rc, wanted $want_rc"
+    elif [ "$want_out" != "-" ] && [ "$(cat "$T/$cname.out")" != "$want_out" ]; then
+        bad "$cname" "stdout differs: wanted '$want_out'"
+    elif [ "$want_err" != "-" ] && ! grep -qF -- "$want_err" "$T/$cname.err"; then
+        bad "$cname" "stderr lacks '$want_err'"
+    else
+        ok "$cname"
+    fi
+}
+
+# same NAME A B: the runs A and B (names given to `run`) printed the same and ended alike.
+same() {
+    if [ "$(cat "$T/$2.rc")" != "$(cat "$T/$3.rc")" ]; then
+        bad "$1" "exit status $(cat "$T/$2.rc") vs $(cat "$T/$3.rc")"
+    elif ! cmp -s "$T/$2.out" "$T/$3.out"; then
+        bad "$1" "stdout of $2 and $3 differ"
+        diff "$T/$2.out" "$T/$3.out" | head -n 10 | sed 's/^/      /'
+    else
+        ok "$1"
+    fi
+}
+runrc() { run "$@"; echo "$rc" >"$T/$name.rc"; }
+
+now_ns() { date +%s%N; }
+
+for w in limits_loop limits_start limits_bigmem limits_probe wasi_probe; do
+    wat2wasm --debug-names "$WAT/$w.wat" -o "$T/$w.wasm" 2>"$T/wat.err" ||
+        bad "wat2wasm.$w" "$(cat "$T/wat.err")"
+done
+LOOP=$T/limits_loop.wasm
+PROBE=$T/limits_probe.wasm
+
+# ---- fuel ------------------------------------------------------------------------------
+check fuel.out 134 "" "elvm: trap: out of fuel" "$ELVM" run --fuel 1000 --invoke spin "$LOOP"
+check fuel.enough 0 "i64:14" - "$ELVM" run --fuel 1000 --invoke count "$LOOP" 3
+
+# ---- timeout ---------------------------------------------------------------------------
+# A loop with no call in it: only the interrupt check on its back-edge can stop it. The
+# wall time includes starting the process; the log's late_ms is how long after the
+# deadline the guest had stopped, measured inside elvm.
+timeout_check() {
+    tname=$1
+    shift
+    t0=$(now_ns)
+    run "$tname" "$ELVM" run --timeout 0.2 --log "$T/$tname.log" "$@"
+    t1=$(now_ns)
+    ms=$(((t1 - t0) / 1000000))
+    late=$(sed -n 's/.*"event":"limit".*"late_ms":\([0-9.e+-]*\).*/\1/p' "$T/$tname.log")
+    printf '      %s: --timeout 0.2 ended the process after %d ms (%d ms over, process start\n' \
+        "$tname" "$ms" "$((ms - 200))"
+    printf '      and exit included); elvm saw the guest stop %s ms after the deadline\n' "${late:-?}"
+    if [ "$rc" != 134 ] || ! grep -q "elvm: trap: timeout" "$T/$tname.err"; then
+        bad "$tname" "exit status $rc, wanted 134 and 'elvm: trap: timeout'"
+    elif [ "$ms" -lt 200 ] || [ "$ms" -gt 350 ]; then
+        bad "$tname" "took $ms ms, wanted 200 to 350"
+    elif [ -z "$late" ] || ! awk -v l="$late" 'BEGIN { exit !(l >= 0 && l <= 10) }'; then
+        bad "$tname" "stopped ${late:-?} ms after the deadline, wanted at most 10"
+    else
+        ok "$tname"
+    fi
+}
+timeout_check timeout.loop --invoke spin "$LOOP"
+timeout_check timeout.start "$T/limits_start.wasm" # the start function never returns
+check timeout.in_time 0 "i64:14" - "$ELVM" run --timeout 5 --invoke count "$LOOP" 3
+
+# A guest blocked in a host call (fd_read on a pipe that stays silent for 2 s) is beyond
+# the interrupt flag: elvm ends the process CLI_TIMEOUT_GRACE (0.1 s) after the deadline.
+sleep 2 | (
+    t0=$(now_ns)
+    "$ELVM" run --timeout 0.2 --invoke read_stdin "$PROBE" >/dev/null 2>"$T/timeout.blocked.err"
+    echo "$? $((($(now_ns) - t0) / 1000000))" >"$T/timeout.blocked.res"
+)
+read -r brc bms <"$T/timeout.blocked.res"
+if [ "$brc" = 134 ] && [ "$bms" -lt 1000 ] && grep -q "blocked in a host call" "$T/timeout.blocked.err"; then
+    ok timeout.blocked
+else
+    bad timeout.blocked "exit status $brc after $bms ms, wanted 134 within 1000 ms"
+fi
+
+# ---- memory ----------------------------------------------------------------------------
+check memory.grow_within 0 "i32:1" - "$ELVM" run --max-memory 1Mi --invoke grow "$LOOP" 15
+check memory.grow_over 0 "i32:-1" - "$ELVM" run --max-memory 1Mi --invoke grow "$LOOP" 16
+check memory.grow_si 0 "i32:-1" - "$ELVM" run --max-memory 1M --invoke grow "$LOOP" 15
+check memory.grow_free 0 "i32:1" - "$ELVM" run --invoke grow "$LOOP" 16
+check memory.initial_over 1 "" "over the memory limit" \
+    "$ELVM" run --max-memory 1Mi "$T/limits_bigmem.wasm"
+check memory.initial_within 0 "" - "$ELVM" run --max-memory 7Mi "$T/limits_bigmem.wasm"
+check memory.bad_size 1 "" "--max-memory '12Q'" "$ELVM" run --max-memory 12Q "$LOOP"
+
+# ---- stack -----------------------------------------------------------------------------
+check stack.default 0 "i32:5000" - "$ELVM" run --invoke deep "$LOOP" 5000
+check stack.limited 134 "" "elvm: trap: call stack exhausted" \
+    "$ELVM" run --max-stack 100 --invoke deep "$LOOP" 5000
+check stack.limited_ok 0 "i32:50" - "$ELVM" run --max-stack 100 --invoke deep "$LOOP" 50
+check stack.slots 134 "" "elvm: trap: call stack exhausted" \
+    "$ELVM" run --max-stack-slots 2048 --invoke deep "$LOOP" 5000
+
+# ---- manifests: the same run as the flags ------------------------------------------------
+cp "$PROBE" "$T/app.wasm"
+cat >"$T/app.json" <<'EOF'
+{
+  "version": 1,
+  "module": "app.wasm",
+  "args": ["x", "y z"],
+  "env": {"A": "1", "B": "two words"},
+  "dirs": [
+    {"host": "data", "guest": "/data"},
+    {"host": "data", "guest": "/ro", "mode": "ro"}
+  ],
+  "tcp_listen": ["127.0.0.1:0"],
+  "limits": {"max_memory": "1Mi", "fuel": 1000000, "timeout": 5, "max_stack": 1000},
+  "imports": {"default": "allow", "deny": ["env.*"]}
+}
+EOF
+cat >"$T/app.toml" <<'EOF'
+version = 1
+module = "app.wasm"
+args = ["x", "y z"]
+tcp_listen = ["127.0.0.1:0"]
+
+[env]
+A = "1"
+B = "two words"
+
+[[dirs]]
+host = "data"
+guest = "/data"
+
+[[dirs]]
+host = "data"
+guest = "/ro"
+mode = "ro"
+
+[limits]
+max_memory = "1Mi"
+fuel = 1_000_000
+timeout = 5
+max_stack = 1000
+
+[imports]
+default = "allow"
+deny = ["env.*"]
+EOF
+runrc manifest.flags "$ELVM" run --env A=1 --env "B=two words" --dir "$T/data::/data" \
+    --dir "$T/data::/ro:ro" --tcplisten 127.0.0.1:0 --max-memory 1Mi --fuel 1000000 \
+    --timeout 5 --max-stack 1000 --deny-import 'env.*' "$T/app.wasm" x "y z"
+runrc manifest.json "$ELVM" run --manifest "$T/app.json"
+runrc manifest.toml "$ELVM" run --manifest "$T/app.toml"
+if grep -q "grow: -1" "$T/manifest.flags.out" && grep -q "^y z$" "$T/manifest.flags.out" &&
+    [ "$(cat "$T/manifest.flags.rc")" = 0 ]; then
+    ok manifest.flags_run
+else
+    bad manifest.flags_run "the probe did not see its args or the memory limit"
+fi
+same manifest.json_as_flags manifest.flags manifest.json
+same manifest.toml_as_flags manifest.flags manifest.toml
+# from another directory: the module and dirs are relative to the manifest
+abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+runrc manifest.elsewhere sh -c "cd / && exec '$(abs "$ELVM")' run --manifest '$(abs "$T")/app.json'"
+same manifest.relative_paths manifest.flags manifest.elsewhere
+
+# the same trap from flags and from a manifest
+printf '{"module": "limits_loop.wasm", "limits": {"fuel": 1000}}\n' >"$T/fuel.json"
+check manifest.fuel 134 "" "elvm: trap: out of fuel" "$ELVM" run --manifest "$T/fuel.json" --invoke spin
+printf '{"module": "limits_loop.wasm", "limits": {"timeout": 0.1}}\n' >"$T/timeout.json"
+check manifest.timeout 134 "" "elvm: trap: timeout" "$ELVM" run --manifest "$T/timeout.json" --invoke spin
+printf 'module = "limits_loop.wasm"\n[limits]\nmax_stack = 100\n' >"$T/stack.toml"
+check manifest.stack 134 "" "call stack exhausted" "$ELVM" run --manifest "$T/stack.toml" --invoke deep 5000
+
+# flags override the manifest: a limit, a variable, a dir's mode and the args
+run manifest.override "$ELVM" run --manifest "$T/app.json" --max-memory 2Mi --env A=flag \
+    --dir "$T/data::/ro" new-arg
+if [ "$rc" = 0 ] && grep -q "^grow: 1$" "$T/manifest.override.out" &&
+    grep -q "^A=flag$" "$T/manifest.override.out" && grep -q "^B=two words$" "$T/manifest.override.out" &&
+    grep -q "^new-arg$" "$T/manifest.override.out" && ! grep -q "^x$" "$T/manifest.override.out" &&
+    grep -q "^dir /ro create: 0$" "$T/manifest.override.out"; then
+    ok manifest.override
+else
+    bad manifest.override "wanted grow: 1, A=flag, B kept, args replaced, /ro writable"
+fi
+check manifest.override_fuel 0 "i64:14" - "$ELVM" run --manifest "$T/fuel.json" --fuel 100000 --invoke count 3
+
+# ---- manifests: errors name the key ------------------------------------------------------
+bad_manifest() { # NAME EXT TEXT WANTED-STDERR
+    printf '%s\n' "$3" >"$T/$1.$2"
+    check "$1" 1 "" "$4" "$ELVM" run --manifest "$T/$1.$2"
+}
+bad_manifest manifest.unknown_key json '{"module": "app.wasm", "limits": {"max_mem": 1}}' \
+    "elvm: error: manifest $T/manifest.unknown_key.json: limits.max_mem: unknown key"
+bad_manifest manifest.unknown_top toml 'module = "app.wasm"
+modul = "x"' "manifest.unknown_top.toml: modul: unknown key"
+bad_manifest manifest.wrong_type json '{"module": "app.wasm", "limits": {"max_memory": [1]}}' \
+    "limits.max_memory: expected a number or a size string, got an array"
+bad_manifest manifest.wrong_type_toml toml 'module = "app.wasm"
+[limits]
+max_memory = true' "limits.max_memory: expected a number or a size string, got a boolean"
+bad_manifest manifest.bad_size json '{"module": "app.wasm", "limits": {"max_memory": "64 MB"}}' \
+    'limits.max_memory: expected a number of bytes or a size string ("64Mi"), got "64 MB"'
+bad_manifest manifest.wrong_elem json '{"module": "app.wasm", "dirs": [{"host": "data", "mode": "r"}]}' \
+    'dirs[0].mode: expected "ro" or "rw", got "r"'
+bad_manifest manifest.env_type toml 'module = "app.wasm"
+env = { A = 1 }' "env.A: expected a string, got a number"
+bad_manifest manifest.timeout_type json '{"module": "app.wasm", "limits": {"timeout": "soon"}}' \
+    "limits.timeout: expected a number of seconds, got a string"
+bad_manifest manifest.no_module json '{"args": []}' "module: missing"
+bad_manifest manifest.dup_key json '{"module": "app.wasm", "module": "b.wasm"}' "module: duplicate key"
+bad_manifest manifest.bad_json json '{"module": "app.wasm",}' "manifest.bad_json.json:1:"
+bad_manifest manifest.bad_toml toml '[limits' "manifest.bad_toml.toml:1:"
+bad_manifest manifest.bad_rule json '{"module": "app.wasm", "imports": {"deny": ["sock_accept"]}}' \
+    "imports.deny[0]: expected MODULE.NAME"
+
+# ---- the import policy -------------------------------------------------------------------
+printf '{"module": "app.wasm", "imports": {"deny": ["wasi_snapshot_preview1.sock_accept"]}}\n' >"$T/deny.json"
+check policy.deny 1 "" 'elvm: error: '"$T"'/app.wasm: unlinkable: import "wasi_snapshot_preview1" "sock_accept" denied by policy' \
+    "$ELVM" run --manifest "$T/deny.json"
+check policy.deny_flag 1 "" 'unlinkable: import "wasi_snapshot_preview1" "sock_accept" denied by policy (--deny-import' \
+    "$ELVM" run --deny-import 'wasi_snapshot_preview1.sock_*' "$PROBE"
+check policy.default_deny 1 "" 'unlinkable: import "wasi_snapshot_preview1" "fd_write" denied by policy (--imports-default "deny")' \
+    "$ELVM" run --imports-default deny --allow-import 'wasi_snapshot_preview1.args_*' "$PROBE"
+check policy.allow_all 0 - - \
+    "$ELVM" run --imports-default deny --allow-import 'wasi_snapshot_preview1.*' "$PROBE"
+check policy.flag_over_manifest 0 - - \
+    "$ELVM" run --manifest "$T/deny.json" --allow-import wasi_snapshot_preview1.sock_accept
+printf '{"module": "app.wasm", "imports": {"default": "deny", "allow": ["wasi_snapshot_preview1.*"], "deny": ["wasi_snapshot_preview1.sock_accept"]}}\n' >"$T/deny2.json"
+check policy.deny_beats_wildcard 1 "" '"sock_accept" denied by policy (imports.deny[0]' \
+    "$ELVM" run --manifest "$T/deny2.json"
+
+# ---- the log -------------------------------------------------------------------------------
+# check_log NAME LOG EVENTS...: every line is a JSON object with an ISO-8601 UTC "ts" with
+# milliseconds and an "event"; the load event's sha256 is the module's; each of EVENTS occurs.
+check_log() {
+    lname=$1 log=$2 module=$3
+    shift 3
+    sha=$(sha256sum "$module" | cut -d' ' -f1)
+    if python3 - "$log" "$sha" "$@" >"$T/$lname.out" 2>&1 <<'EOF'
+import json, re, sys
+log, sha, want = sys.argv[1], sys.argv[2], sys.argv[3:]
+seen = []
+for n, line in enumerate(open(log, encoding="utf-8"), 1):
+    ev = json.loads(line)
+    assert isinstance(ev, dict), f"line {n}: not an object"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", ev["ts"]), f"line {n}: ts {ev['ts']}"
+    seen.append(ev["event"])
+    if ev["event"] == "load":
+        assert ev["sha256"] == sha, f"line {n}: sha256 {ev['sha256']} != {sha}"
+        assert isinstance(ev["size"], int) and ev["path"], f"line {n}: load lacks size/path"
+for w in want:
+    assert w in seen, f"no {w} event in {seen}"
+print(" ".join(seen))
+EOF
+    then ok "$lname"; else bad "$lname" "$(tail -n 1 "$T/$lname.out")"; fi
+}
+run log.exit "$ELVM" run --log "$T/exit.log" --env A=1 "$PROBE" x
+check_log log.exit "$T/exit.log" "$PROBE" load instantiate exit
+run log.trap "$ELVM" run --log "$T/trap.log" --fuel 1000 --invoke spin "$LOOP"
+check_log log.trap "$T/trap.log" "$LOOP" load instantiate limit trap
+grep -q '"limit":"fuel"' "$T/trap.log" && ok log.fuel_limit || bad log.fuel_limit "no fuel limit event"
+run log.stack "$ELVM" run --log "$T/stack.log" --max-stack 100 --invoke deep "$LOOP" 5000
+grep -q '"limit":"stack"' "$T/stack.log" && ok log.stack_limit || bad log.stack_limit "no stack limit event"
+grep -q '"limit":"timeout"' "$T/timeout.loop.log" && ok log.timeout_limit || bad log.timeout_limit "no timeout limit event"
+run log.memory "$ELVM" run --log "$T/memory.log" --max-memory 1Mi "$T/limits_bigmem.wasm"
+grep -q '"limit":"memory"' "$T/memory.log" && ok log.memory_limit || bad log.memory_limit "no memory limit event"
+run log.policy "$ELVM" run --log "$T/policy.log" --manifest "$T/deny.json"
+check_log log.policy "$T/policy.log" "$T/app.wasm" load denied error
+# two runs append to one file, and odd bytes in a name stay valid JSON
+cp "$PROBE" "$T/quote\"back\\slash.wasm"
+run log.append "$ELVM" run --log "$T/exit.log" "$T/quote\"back\\slash.wasm"
+check_log log.append "$T/exit.log" "$PROBE" load instantiate exit
+[ "$(grep -c '"event":"load"' "$T/exit.log")" = 2 ] && ok log.two_runs || bad log.two_runs "wanted 2 load events"
+
+# ---- WASI host grants (skipped where the WASI host does not enforce them yet) ---------------
+run grant.ro "$ELVM" run --dir "$T/data::/ro:ro" --dir "$T/data::/rw" "$PROBE"
+if grep -q "^dir /rw create: 0$" "$T/grant.ro.out" && grep -q "^dir /ro create: [1-9]" "$T/grant.ro.out"; then
+    ok grant.readonly
+elif grep -q "^dir /ro create: 0$" "$T/grant.ro.out"; then
+    skipped grant.readonly "the WASI host does not enforce read-only preopens yet"
+else
+    bad grant.readonly "wanted /rw writable and /ro refused"
+fi
+run grant.tcp "$ELVM" run --tcplisten 127.0.0.1:0 "$PROBE"
+if grep -q "^fd 3 filetype 6$" "$T/grant.tcp.out"; then
+    ok grant.tcplisten
+else
+    skipped grant.tcplisten "the WASI host does not open --tcplisten sockets yet"
+fi
+run grant.denial "$ELVM" run --log "$T/denial.log" --dir "$T/data" --invoke open_dotdot "$T/wasi_probe.wasm"
+if grep -q '"event":"denied".*"source":"wasi"' "$T/denial.log"; then
+    ok grant.denial_logged
+else
+    skipped grant.denial_logged "the WASI host does not report denials to the log yet"
+fi
+check grant.bad_tcp 1 "" "--tcplisten 'localhost'" "$ELVM" run --tcplisten localhost "$PROBE"
+
+if [ "$skip" -gt 0 ]; then
+    echo "$pass passed, $fail failed, $skip skipped"
+else
+    echo "$pass passed, $fail failed"
+fi
+[ "$fail" -eq 0 ]
