@@ -259,6 +259,16 @@ static void log_limit(run *r, elvm_trap_kind trap, double late_s) {
 static int outcome(run *r, const elvm_error *err, double late_s) {
     const char *msg = err->msg[0] ? err->msg : elvm_strerror(err->status);
     cJSON *ev;
+    /* memory the limit refused: the initial size (instantiation fails with ELVM_LIMIT)
+     * or memory.grow returning -1 */
+    uint64_t hits = r->store ? elvm_store_memory_limit_hits(r->store) : 0;
+    if (hits) {
+        ev = cli_log_begin(r->log, "limit");
+        cJSON_AddStringToObject(ev, "limit", "memory");
+        cJSON_AddNumberToObject(ev, "max_memory", (double)r->o->max_memory);
+        cJSON_AddNumberToObject(ev, "refused", (double)hits);
+        cli_log_end(r->log, ev);
+    }
     switch (err->status) {
     case ELVM_OK:
     case ELVM_EXIT:
@@ -278,18 +288,7 @@ static int outcome(run *r, const elvm_error *err, double late_s) {
         return CLI_EXIT_TRAP;
     default: break;
     }
-    if (err->status == ELVM_UNINSTANTIABLE && strstr(msg, "over the memory limit")) {
-        ev = cli_log_begin(r->log, "limit");
-        cJSON_AddStringToObject(ev, "limit", "memory");
-        cJSON_AddNumberToObject(ev, "max_memory", (double)r->o->max_memory);
-        cli_log_end(r->log, ev);
-        char full[600];
-        snprintf(full, sizeof full, "%s; the limit is %" PRIu64 " bytes (%" PRIu64 " pages)", msg,
-                 r->o->max_memory, r->o->max_memory / 65536);
-        run_error(r, full);
-    } else {
-        run_error(r, msg);
-    }
+    run_error(r, msg);
     return CLI_EXIT_ERROR;
 }
 

@@ -311,6 +311,9 @@ grep -q '"limit":"stack"' "$T/stack.log" && ok log.stack_limit || bad log.stack_
 grep -q '"limit":"timeout"' "$T/timeout.loop.log" && ok log.timeout_limit || bad log.timeout_limit "no timeout limit event"
 run log.memory "$ELVM" run --log "$T/memory.log" --max-memory 1Mi "$T/limits_bigmem.wasm"
 grep -q '"limit":"memory"' "$T/memory.log" && ok log.memory_limit || bad log.memory_limit "no memory limit event"
+run log.grow "$ELVM" run --log "$T/grow.log" --max-memory 1Mi --invoke grow "$LOOP" 16
+grep -q '"limit":"memory".*"refused":1' "$T/grow.log" && ok log.grow_refused ||
+    bad log.grow_refused "no memory limit event for the refused memory.grow"
 run log.policy "$ELVM" run --log "$T/policy.log" --manifest "$T/deny.json"
 check_log log.policy "$T/policy.log" "$T/app.wasm" load denied error
 # two runs append to one file, and odd bytes in a name stay valid JSON

@@ -231,8 +231,10 @@ void elvm_store_set_fuel(elvm_store *store, uint64_t fuel);
 uint64_t elvm_store_fuel_consumed(const elvm_store *store);
 
 /* Maximum bytes any memory of this store may grow to (0: only the module's maximum).
- * memory.grow beyond it returns -1; instantiation fails if an initial size is over. */
+ * memory.grow beyond it returns -1; instantiation fails with ELVM_LIMIT if an initial
+ * size is over. `..._hits` counts the allocations and grows the limit refused. */
 void elvm_store_set_memory_limit(elvm_store *store, uint64_t bytes);
+uint64_t elvm_store_memory_limit_hits(const elvm_store *store);
 
 /* Asks code running in this store to stop with the trap "timeout" at its next
  * loop back-edge or call. Safe to call from another thread or a signal handler. The
@@ -323,7 +325,8 @@ void elvm_global_type(const elvm_global *g, elvm_externtype *out);
 /* Instantiates `module` in `store` (spec 4.5.4) with `imports` given in the module's
  * import order. Runs the start function. Errors: ELVM_UNLINKABLE ("incompatible import
  * type"), ELVM_UNINSTANTIABLE (a trap in init or start, err->trap says which),
- * ELVM_EXIT (start called proc_exit), ELVM_NOMEM. The instance belongs to the store. */
+ * ELVM_EXIT (start called proc_exit), ELVM_LIMIT (a memory over the store's memory
+ * limit), ELVM_NOMEM. The instance belongs to the store. */
 elvm_instance *elvm_instance_new(elvm_store *store, elvm_module *module,
                                  const elvm_extern *imports, uint32_t nimports,
                                  elvm_error *err);

@@ -131,11 +131,19 @@ elvm_instance *elvm_instance_new(elvm_store *s, elvm_module *m, const elvm_exter
         }
     }
     for (; nm < m->nmems; nm++) {
+        uint64_t hits = s->mem_limit_hits;
         inst->mems[nm] = elvm_memory_new(s, m->mems[nm]);
+        if (!inst->mems[nm] && s->mem_limit_hits != hits) {
+            elvm__fail(err, ELVM_LIMIT,
+                       "memory %u: its initial %llu pages (%llu bytes) are over the memory limit "
+                       "of %llu bytes", nm, (unsigned long long)m->mems[nm].min,
+                       (unsigned long long)(m->mems[nm].min * ELVM_PAGE_SIZE),
+                       (unsigned long long)s->mem_limit);
+            return NULL;
+        }
         if (!inst->mems[nm]) {
-            elvm__fail(err, ELVM_UNINSTANTIABLE, "cannot allocate memory %u (%llu pages%s)", nm,
-                       (unsigned long long)m->mems[nm].min,
-                       s->mem_limit ? ", over the memory limit" : "");
+            elvm__fail(err, ELVM_NOMEM, "cannot allocate memory %u (%llu pages)", nm,
+                       (unsigned long long)m->mems[nm].min);
             return NULL;
         }
     }

@@ -170,6 +170,7 @@ struct elvm_store {
     /* stack_end, or the bottom of the stack while interrupted: calls check it */
     _Atomic(slot *) stack_limit;
     uint64_t mem_limit;
+    uint64_t mem_limit_hits; /* allocations and grows refused because of mem_limit */
     uint64_t peak_mem;
     store_obj *objs;
     size_t nobjs, capobjs;

@@ -140,6 +140,8 @@ void elvm_store_interrupt_clear(elvm_store *s) {
 
 uint64_t elvm_store_peak_memory(const elvm_store *s) { return s->peak_mem; }
 
+uint64_t elvm_store_memory_limit_hits(const elvm_store *s) { return s->mem_limit_hits; }
+
 void elvm__trap_set(elvm_store *s, elvm_trap_kind kind, const char *detail) {
     s->trap = kind;
     if (detail)
@@ -274,7 +276,10 @@ elvm_memory *elvm_memory_new(elvm_store *s, elvm_limits limits) {
     if (max_pages > ELVM_MAX_PAGES) max_pages = ELVM_MAX_PAGES;
     if (limits.min > max_pages) return NULL;
     uint64_t bytes = limits.min * (uint64_t)ELVM_PAGE_SIZE;
-    if (s->mem_limit && bytes > s->mem_limit) return NULL;
+    if (s->mem_limit && bytes > s->mem_limit) {
+        s->mem_limit_hits++;
+        return NULL;
+    }
     elvm_memory *m = elvm__calloc(1, sizeof *m);
     if (!m) return NULL;
     /* Reserve the largest size the memory may reach, so its base never moves. */
@@ -309,7 +314,10 @@ int64_t elvm__memory_grow(elvm_memory *m, uint64_t delta) {
     if (max > ELVM_MAX_PAGES) max = ELVM_MAX_PAGES;
     if (delta > max || old + delta > max) return -1;
     uint64_t bytes = (old + delta) * ELVM_PAGE_SIZE;
-    if (m->store->mem_limit && bytes > m->store->mem_limit) return -1;
+    if (m->store->mem_limit && bytes > m->store->mem_limit) {
+        m->store->mem_limit_hits++;
+        return -1;
+    }
     if (bytes > m->reserved) return -1;
     if (mprotect(m->data + m->size, bytes - m->size, PROT_READ | PROT_WRITE) != 0) return -1;
     m->size = bytes;
