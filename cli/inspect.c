@@ -107,13 +107,21 @@ int cli_inspect(int argc, char **argv) {
 
     printf("module %s\n", file);
     printf("  types: %" PRIu32 "\n  functions: %" PRIu32 "\n", st.num_types, st.num_funcs);
-    printf("  code: %" PRIu64 " bytes of wasm, %" PRIu64 " bytes compiled\n",
-           st.wasm_code_bytes, st.code_bytes);
+    printf("  code: %" PRIu64 " bytes of wasm, %" PRIu64 " bytes compiled (%.1f per wasm byte)\n",
+           st.wasm_code_bytes, st.code_bytes,
+           st.wasm_code_bytes ? (double)st.code_bytes / (double)st.wasm_code_bytes : 0.0);
     printf("sections (bytes):\n");
     for (int i = 1; i <= 13; i++) { /* custom sections (id 0) last */
         int id = i % 13;
         if (st.section_bytes[id])
             printf("  %-10s %10" PRIu64 "\n", section_names[id], st.section_bytes[id]);
+    }
+    printf("types (%" PRIu32 "):\n", elvm_module_num_types(m));
+    for (uint32_t i = 0; i < elvm_module_num_types(m); i++) {
+        elvm_externtype t;
+        elvm_module_type(m, i, &t);
+        cli_format_functype(&t, buf, sizeof buf);
+        printf("  [%" PRIu32 "] %s\n", i, buf);
     }
     printf("imports (%" PRIu32 "):\n", nimp);
     for (uint32_t i = 0; i < nimp; i++) {
