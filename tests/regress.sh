@@ -1,7 +1,8 @@
 #!/bin/sh
 # regress.sh: runs tests/regress/*.wat: each file says in its header comment how to run
-# it (";; run: ARGS" for `elvm run ARGS FILE.wasm`) and what must come out (";; expect:"
-# lines of stdout, ";; exit: N"). Env B: the build dir holding elvm.
+# it (";; run: ARGS" for `elvm run ARGS`, where %W stands for the compiled module) and
+# what must come out (";; expect:" lines of stdout, ";; exit: N"). Env B: the build dir
+# holding elvm.
 B=${B:-build}
 dir=$(dirname "$0")/regress
 out=$B/regress
@@ -25,17 +26,10 @@ for wat in "$dir"/*.wat; do
         base=${args%.args}
         want_exit=0
         [ -f "$base.exit" ] && want_exit=$(cat "$base.exit")
+        # %W in the run line stands for the module
         # shellcheck disable=SC2046
-        set -- $(cat "$args")
-        # the module goes after the flags and before the guest's arguments
-        flags=""
-        while [ $# -gt 0 ] && [ "${1#--}" != "$1" ]; do
-            flags="$flags $1"
-            shift
-            case "$flags" in *--invoke) flags="$flags $1"; shift ;; esac
-        done
-        # shellcheck disable=SC2086
-        "$B/elvm" run $flags "$wasm" "$@" >"$base.got" 2>"$base.stderr"
+        set -- $(sed "s|%W|$wasm|g" "$args")
+        "$B/elvm" run "$@" >"$base.got" 2>"$base.stderr"
         rc=$?
         touch "$base.want"
         if [ "$rc" = "$want_exit" ] && cmp -s "$base.want" "$base.got"; then

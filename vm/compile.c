@@ -1225,8 +1225,9 @@ static void compile_body(ctx *c) {
                 bool fuse = live(c) && take_add(c, &a, &fa);
                 ventry *res = push(c, shape[op].out);
                 if (live(c)) {
-                    /* H_<load>_ADD and _ADDI follow H_<load> */
+                    /* H_<load>_ADD and _ADDI follow H_<load>, then the _G forms */
                     elvm_handler h = load_store_handler(op);
+                    if (c->m->engine->guard) h = (elvm_handler)(h + ELVM_LOAD_GUARD_OFFSET);
                     emit_h(c, fuse ? (elvm_handler)(h + (fa.is_imm ? 2 : 1)) : h);
                     size_t at = emit_ab(c, res->canon, fuse ? fa.x : a.slot);
                     emit_u64(c, off);
@@ -1239,15 +1240,16 @@ static void compile_body(ctx *c) {
                 ventry v = pop_k(c, shape[op].in);
                 ventry a = pop(c, ELVM_I32);
                 fused_add fa;
+                /* H_<store>, _IMM, _ADD, _ADDI, then the same four _G forms */
+                elvm_handler h = load_store_handler(op);
+                if (c->m->engine->guard) h = (elvm_handler)(h + ELVM_STORE_GUARD_OFFSET);
                 if (live(c) && !v.cst && take_add(c, &a, &fa)) {
-                    /* H_<store>_ADD and _ADDI follow H_<store>_IMM */
-                    emit_h(c, (elvm_handler)(load_store_handler(op) + (fa.is_imm ? 3 : 2)));
+                    emit_h(c, (elvm_handler)(h + (fa.is_imm ? 3 : 2)));
                     emit_ab(c, fa.x, v.slot);
                     emit_u64(c, off);
                     emit_ab(c, fa.y, 0);
                 } else if (live(c)) {
-                    /* H_<store>_IMM follows H_<store> */
-                    emit_h(c, (elvm_handler)(load_store_handler(op) + (v.cst ? 1 : 0)));
+                    emit_h(c, (elvm_handler)(h + (v.cst ? 1 : 0)));
                     emit_ab(c, a.slot, v.cst ? 0 : v.slot);
                     emit_u64(c, off);
                     if (v.cst) emit_u64(c, v.cval);

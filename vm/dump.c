@@ -8,9 +8,11 @@ static const char *const handler_names[H__COUNT] = {
 #define OP_SPECIAL(n, c)
 #define OP_UN(n, c, a, r) [H_##n] = #n,
 #define OP_BIN(n, c, a, r) [H_##n] = #n, [H_##n##_IMM] = #n "_IMM",
-#define OP_LOAD(n, c, t, b) [H_##n] = #n, [H_##n##_ADD] = #n "_ADD", [H_##n##_ADDI] = #n "_ADDI",
+#define OP_LOAD(n, c, t, b) [H_##n] = #n, [H_##n##_ADD] = #n "_ADD", [H_##n##_ADDI] = #n "_ADDI", \
+    [H_##n##_G] = #n "_G", [H_##n##_ADD_G] = #n "_ADD_G", [H_##n##_ADDI_G] = #n "_ADDI_G",
 #define OP_STORE(n, c, t, b) [H_##n] = #n, [H_##n##_IMM] = #n "_IMM", \
-    [H_##n##_ADD] = #n "_ADD", [H_##n##_ADDI] = #n "_ADDI",
+    [H_##n##_ADD] = #n "_ADD", [H_##n##_ADDI] = #n "_ADDI", [H_##n##_G] = #n "_G", \
+    [H_##n##_IMM_G] = #n "_IMM_G", [H_##n##_ADD_G] = #n "_ADD_G", [H_##n##_ADDI_G] = #n "_ADDI_G",
 #include "opcodes.def"
 #undef OP_SPECIAL
 #undef OP_UN
@@ -57,9 +59,11 @@ static size_t cells_of(int id, const cell *pc) {
 #define OP_SPECIAL(n, c)
 #define OP_UN(n, c, a, r) if (id == H_##n) return 2;
 #define OP_BIN(n, c, a, r)
-#define OP_LOAD(n, c, t, b) if (id == H_##n##_ADD || id == H_##n##_ADDI) return 4;
+#define OP_LOAD(n, c, t, b) \
+    if (id == H_##n##_ADD || id == H_##n##_ADDI || id == H_##n##_ADD_G || id == H_##n##_ADDI_G) return 4;
 #define OP_STORE(n, c, t, b) \
-    if (id == H_##n##_IMM || id == H_##n##_ADD || id == H_##n##_ADDI) return 4;
+    if (id == H_##n##_IMM || id == H_##n##_ADD || id == H_##n##_ADDI || id == H_##n##_IMM_G || \
+        id == H_##n##_ADD_G || id == H_##n##_ADDI_G) return 4;
 #include "opcodes.def"
 #undef OP_SPECIAL
 #undef OP_UN

@@ -129,6 +129,10 @@ typedef struct elvm_config {
     uint32_t max_call_depth;
     /* Size of each store's value stack, in 8-byte slots. */
     uint32_t value_stack_slots;
+    /* Bounds checks of memory accesses: 0 (default) uses guard pages where the platform
+     * allows (8 GiB of address space reserved per memory; a fault becomes the trap),
+     * and software checks when fuel is on or under sanitizers; 1 forces software checks. */
+    int software_bounds_checks;
 } elvm_config;
 
 typedef struct elvm_engine elvm_engine;

@@ -75,6 +75,17 @@ static elvm_instance *fail_nomem(elvm_error *err) {
 
 elvm_instance *elvm_instance_new(elvm_store *s, elvm_module *m, const elvm_extern *imports,
                                  uint32_t nimports, elvm_error *err) {
+    /* Code compiled for guard pages trusts every memory to have them: modules, stores and
+     * memories must come from one engine. */
+    if (m->engine->guard != s->engine->guard) {
+        elvm__fail(err, ELVM_ARG, "module and store come from engines with different bounds checks");
+        return NULL;
+    }
+    for (uint32_t i = 0; i < nimports; i++)
+        if (imports[i].kind == ELVM_EXTERN_MEMORY && imports[i].of.memory->store != s) {
+            elvm__fail(err, ELVM_UNLINKABLE, "incompatible import type: memory %u belongs to another store", i);
+            return NULL;
+        }
     if (nimports != m->nimports) {
         elvm__fail(err, ELVM_UNLINKABLE, "module has %u imports, %u given", m->nimports, nimports);
         return NULL;

@@ -122,6 +122,18 @@ static int call_host(elvm_store *s, elvm_instance *inst, elvm_func *fn, slot *ar
     return rc;
 }
 
+/* The functions of frames top..base+1, innermost first, with names from the name section. */
+static void record_backtrace(elvm_store *s, const frame *top, const frame *base) {
+    s->nbt = 0;
+    for (const frame *f = top; f > base && s->nbt < ELVM_BACKTRACE_MAX; f--) {
+        const elvm_func *bf = f->fn;
+        s->bt[s->nbt].funcidx = bf->funcidx;
+        s->bt[s->nbt].host = bf->host != NULL;
+        s->bt[s->nbt].name = bf->host ? NULL : elvm_module_func_name(bf->inst->module, bf->funcidx);
+        s->nbt++;
+    }
+}
+
 /* ---- the loop ----------------------------------------------------------------------------- */
 
 #define A1 pc[1].s.a
@@ -162,38 +174,41 @@ static int call_host(elvm_store *s, elvm_instance *inst, elvm_func *fn, slot *ar
 /* [h][d|addr][offset]; _ADD: [h][d|x][offset][y|0], address x + y (an i32.add fused
  * in); _ADDI: [h][d|x][offset][imm|0], address x + imm. The add wraps at 32 bits, as
  * the separate i32.add would. */
-#define LOAD_AT(T, N, out, conv, addr, len)                                   \
+#define LOAD_AT(T, N, out, conv, addr, len, check)                            \
     do {                                                                      \
         uint64_t ea = (uint64_t)(addr) + pc[2].u64;                           \
-        if (UNLIKELY(ea + N > memsz)) TRAP(MEMORY_OOB);                       \
+        if ((check) && UNLIKELY(ea + N > memsz)) TRAP(MEMORY_OOB);            \
         T v; memcpy(&v, mem + ea, N);                                         \
         fp[A1].out = conv;                                                    \
         NEXT(len);                                                            \
     } while (0)
+/* ..._G: memories with guard pages (guard.c): the hardware checks the bounds */
 #define LOADOP(name, T, N, out, conv)                                         \
-    OP(name) { LOAD_AT(T, N, out, conv, fp[B1].u32, 3); }                     \
-    OP(name##_ADD) { LOAD_AT(T, N, out, conv, (uint32_t)(fp[B1].u32 + fp[pc[3].s.a].u32), 4); } \
-    OP(name##_ADDI) { LOAD_AT(T, N, out, conv, (uint32_t)(fp[B1].u32 + pc[3].s.a), 4); }
+    OP(name) { LOAD_AT(T, N, out, conv, fp[B1].u32, 3, 1); }                  \
+    OP(name##_ADD) { LOAD_AT(T, N, out, conv, (uint32_t)(fp[B1].u32 + fp[pc[3].s.a].u32), 4, 1); } \
+    OP(name##_ADDI) { LOAD_AT(T, N, out, conv, (uint32_t)(fp[B1].u32 + pc[3].s.a), 4, 1); } \
+    OP(name##_G) { LOAD_AT(T, N, out, conv, fp[B1].u32, 3, 0); }              \
+    OP(name##_ADD_G) { LOAD_AT(T, N, out, conv, (uint32_t)(fp[B1].u32 + fp[pc[3].s.a].u32), 4, 0); } \
+    OP(name##_ADDI_G) { LOAD_AT(T, N, out, conv, (uint32_t)(fp[B1].u32 + pc[3].s.a), 4, 0); }
 /* [h][addr|val][offset], name_IMM: [h][addr|0][offset][immediate value], and the fused
  * address forms as for loads: [h][x|val][offset][y or imm|0] */
-#define STORE_AT(T, N, in, addr, len)                                         \
+#define STORE_AT(T, N, value, addr, len, check)                               \
     do {                                                                      \
         uint64_t ea = (uint64_t)(addr) + pc[2].u64;                           \
-        if (UNLIKELY(ea + N > memsz)) TRAP(MEMORY_OOB);                       \
-        T v = (T)fp[B1].in; memcpy(mem + ea, &v, N);                          \
+        if ((check) && UNLIKELY(ea + N > memsz)) TRAP(MEMORY_OOB);            \
+        T v = (T)(value); memcpy(mem + ea, &v, N);                            \
         NEXT(len);                                                            \
     } while (0)
+#define IMM_(in) ((slot){.u64 = pc[3].u64}).in
 #define STOREOP(name, T, N, in)                                               \
-    OP(name) { STORE_AT(T, N, in, fp[A1].u32, 3); }                           \
-    OP(name##_ADD) { STORE_AT(T, N, in, (uint32_t)(fp[A1].u32 + fp[pc[3].s.a].u32), 4); } \
-    OP(name##_ADDI) { STORE_AT(T, N, in, (uint32_t)(fp[A1].u32 + pc[3].s.a), 4); } \
-    OP(name##_IMM) {                                                          \
-        uint64_t ea = (uint64_t)fp[A1].u32 + pc[2].u64;                       \
-        if (UNLIKELY(ea + N > memsz)) TRAP(MEMORY_OOB);                       \
-        slot imm_; imm_.u64 = pc[3].u64;                                      \
-        T v = (T)imm_.in; memcpy(mem + ea, &v, N);                            \
-        NEXT(4);                                                              \
-    }
+    OP(name) { STORE_AT(T, N, fp[B1].in, fp[A1].u32, 3, 1); }                 \
+    OP(name##_ADD) { STORE_AT(T, N, fp[B1].in, (uint32_t)(fp[A1].u32 + fp[pc[3].s.a].u32), 4, 1); } \
+    OP(name##_ADDI) { STORE_AT(T, N, fp[B1].in, (uint32_t)(fp[A1].u32 + pc[3].s.a), 4, 1); } \
+    OP(name##_IMM) { STORE_AT(T, N, IMM_(in), fp[A1].u32, 4, 1); }            \
+    OP(name##_G) { STORE_AT(T, N, fp[B1].in, fp[A1].u32, 3, 0); }             \
+    OP(name##_ADD_G) { STORE_AT(T, N, fp[B1].in, (uint32_t)(fp[A1].u32 + fp[pc[3].s.a].u32), 4, 0); } \
+    OP(name##_ADDI_G) { STORE_AT(T, N, fp[B1].in, (uint32_t)(fp[A1].u32 + pc[3].s.a), 4, 0); } \
+    OP(name##_IMM_G) { STORE_AT(T, N, IMM_(in), fp[A1].u32, 4, 0); }
 /* Fuel: a branch pays for the run of code it enters; running out is a trap there. */
 #define CHARGE(n)                                                             \
     do {                                                                      \
@@ -270,6 +285,7 @@ static int call_host(elvm_store *s, elvm_instance *inst, elvm_func *fn, slot *ar
             TRAP(STACK_EXHAUSTED);                                            \
         }                                                                     \
         ft++;                                                                 \
+        s->frame_top = ft; /* for a trap raised by a fault (guard.c) */       \
         ft->ret_pc = pc;                                                      \
         ft->fp = fp;                                                          \
         ft->inst = inst;                                                      \
@@ -307,8 +323,10 @@ static elvm_status interp(elvm_store *s, elvm_func *fn, slot *args, const void *
 #define OP_SPECIAL(n, c)
 #define OP_UN(n, c, a, r) ENTRY(n)
 #define OP_BIN(n, c, a, r) ENTRY(n) ENTRY(n##_IMM)
-#define OP_LOAD(n, c, t, b) ENTRY(n) ENTRY(n##_ADD) ENTRY(n##_ADDI)
-#define OP_STORE(n, c, t, b) ENTRY(n) ENTRY(n##_IMM) ENTRY(n##_ADD) ENTRY(n##_ADDI)
+#define OP_LOAD(n, c, t, b) ENTRY(n) ENTRY(n##_ADD) ENTRY(n##_ADDI) \
+    ENTRY(n##_G) ENTRY(n##_ADD_G) ENTRY(n##_ADDI_G)
+#define OP_STORE(n, c, t, b) ENTRY(n) ENTRY(n##_IMM) ENTRY(n##_ADD) ENTRY(n##_ADDI) \
+    ENTRY(n##_G) ENTRY(n##_IMM_G) ENTRY(n##_ADD_G) ENTRY(n##_ADDI_G)
 #include "opcodes.def"
 #undef OP_SPECIAL
 #undef OP_UN
@@ -353,6 +371,7 @@ static elvm_status interp(elvm_store *s, elvm_func *fn, slot *args, const void *
             goto trapped;
         }
         ft = base + 1;
+        s->frame_top = ft;
         ft->ret_pc = exit_code;
         ft->fp = NULL;
         ft->inst = NULL;
@@ -789,6 +808,7 @@ do_return: {
         fp = ft->fp;
         elvm_instance *ci = ft->inst;
         ft--;
+        s->frame_top = ft;
         if (LIKELY(ci == inst)) {
             memsz = memo->size; /* the callee may have grown the memory */
         } else if (ci) {
@@ -803,7 +823,10 @@ do_call:
         s->fuel = fuel;
         s->frame_top = ft;
         s->stack_top = fp + ft->fn->code->frame_slots;
+        elvm__guard_ctx *g = elvm__guard_current();
+        if (g) g->in_host++;
         int rc = call_host(s, inst, callee, fp + argbase);
+        if (g) g->in_host--;
         fuel = s->fuel;
         LOAD_MEM();
         if (rc) {
@@ -826,16 +849,7 @@ trapped:
     elvm__trap_set(s, trap, NULL);
 trap_recorded:
     s->fuel = fuel;
-    s->nbt = 0;
-    for (frame *f = ft; f > base && s->nbt < ELVM_BACKTRACE_MAX; f--) {
-        elvm_func *bf = f->fn;
-        s->bt[s->nbt].funcidx = bf->funcidx;
-        s->bt[s->nbt].host = bf->host != NULL;
-        s->bt[s->nbt].name = !bf->host && bf->funcidx >= bf->inst->module->nfunc_imports
-                                 ? bf->inst->module->funcs[bf->funcidx - bf->inst->module->nfunc_imports].name
-                                 : NULL;
-        s->nbt++;
-    }
+    record_backtrace(s, ft, base);
     s->frame_top = base;
     return trap == ELVM_TRAP_EXIT ? ELVM_EXIT : ELVM_TRAP;
 }
@@ -846,12 +860,33 @@ const void *const *elvm__handler_table(void) {
     return t;
 }
 
+/* interp under guard pages: a fault in this store's memories comes back here as the trap
+ * "out of bounds memory access" (guard.c), with the frames the interpreter kept in
+ * s->frame_top. */
+static elvm_status run_guarded(elvm_store *s, elvm_func *fn, slot *args) {
+    elvm__guard_ctx g;
+    frame *const base = s->frame_top;
+    elvm__guard_push(&g, s);
+    if (sigsetjmp(g.jb, 0)) {
+        elvm__guard_pop(&g);
+        elvm__trap_set(s, ELVM_TRAP_MEMORY_OOB, NULL);
+        record_backtrace(s, s->frame_top, base);
+        s->frame_top = base;
+        return ELVM_TRAP;
+    }
+    elvm_status st = interp(s, fn, args, NULL);
+    elvm__guard_pop(&g);
+    return st;
+}
+
 elvm_status elvm__run(elvm_store *s, elvm_func *fn, slot *args, elvm_error *err) {
     elvm_status st;
     s->trap = ELVM_TRAP_NONE;
     s->nbt = 0;
     if (fn->host) {
         st = call_host(s, NULL, fn, args) ? (s->trap == ELVM_TRAP_EXIT ? ELVM_EXIT : ELVM_TRAP) : ELVM_OK;
+    } else if (s->engine->guard) {
+        st = run_guarded(s, fn, args);
     } else {
         st = interp(s, fn, args, NULL);
     }

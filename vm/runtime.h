@@ -3,6 +3,7 @@
 #ifndef ELVM_RUNTIME_H
 #define ELVM_RUNTIME_H
 
+#include <setjmp.h>
 #include <signal.h>
 #include <stdatomic.h>
 
@@ -64,6 +65,7 @@ typedef union cell {
  *   H_<store>_IMM   the stored value is an immediate
  *   H_<mem>_ADD, H_<mem>_ADDI   the address is an i32.add of two slots, or of a slot and
  *                   an immediate, fused into the load or store
+ *   H_<mem>..._G    the same without the bounds check, for memories with guard pages
  *   H_BR_<cmp>, H_BR_<cmp>_IMM   compare and branch if true
  *   ..._F           the branches of code compiled with fuel: they also charge each edge
  *   H_<internal>    the ops the compiler adds (copies, branches, calls, ...) */
@@ -71,8 +73,10 @@ typedef enum {
 #define OP_SPECIAL(n, c)
 #define OP_UN(n, c, a, r) H_##n,
 #define OP_BIN(n, c, a, r) H_##n, H_##n##_IMM,
-#define OP_LOAD(n, c, t, b) H_##n, H_##n##_ADD, H_##n##_ADDI,
-#define OP_STORE(n, c, t, b) H_##n, H_##n##_IMM, H_##n##_ADD, H_##n##_ADDI,
+#define OP_LOAD(n, c, t, b) H_##n, H_##n##_ADD, H_##n##_ADDI, \
+    H_##n##_G, H_##n##_ADD_G, H_##n##_ADDI_G,
+#define OP_STORE(n, c, t, b) H_##n, H_##n##_IMM, H_##n##_ADD, H_##n##_ADDI, \
+    H_##n##_G, H_##n##_IMM_G, H_##n##_ADD_G, H_##n##_ADDI_G,
 #include "opcodes.def"
 #undef OP_SPECIAL
 #undef OP_UN
@@ -98,7 +102,12 @@ typedef struct compiled_func {
 
 struct elvm_engine {
     elvm_config cfg;
+    bool guard; /* memories reserve guard pages; code skips software bounds checks */
 };
+
+/* Handler distance from a load's (store's) plain form to its guard-page form. */
+#define ELVM_LOAD_GUARD_OFFSET 3
+#define ELVM_STORE_GUARD_OFFSET 4
 
 struct elvm_func {
     const functype *type;
@@ -181,6 +190,19 @@ struct elvm_store {
     uint32_t nbt;
     struct { uint32_t funcidx; const char *name; bool host; } bt[ELVM_BACKTRACE_MAX];
 };
+
+/* guard.c: the fault-to-trap path of guard pages, per thread. */
+typedef struct elvm__guard_ctx {
+    sigjmp_buf jb;
+    elvm_store *store;
+    int in_host; /* a host function runs: its faults are not the guest's */
+    struct elvm__guard_ctx *prev;
+} elvm__guard_ctx;
+ELVM_HIDDEN bool elvm__guard_install(void);
+ELVM_HIDDEN elvm__guard_ctx *elvm__guard_current(void);
+ELVM_HIDDEN void elvm__guard_push(elvm__guard_ctx *g, elvm_store *s);
+ELVM_HIDDEN void elvm__guard_pop(elvm__guard_ctx *g);
+#define ELVM_GUARD_RESERVE ((uint64_t)1 << 33) /* 8 GiB: i32 address + u32 offset */
 
 /* interp.c */
 ELVM_HIDDEN const void *const *elvm__handler_table(void);

@@ -22,6 +22,12 @@ elvm_engine *elvm_engine_new(const elvm_config *cfg) {
     else elvm_config_default(&e->cfg);
     if (e->cfg.max_call_depth < 16) e->cfg.max_call_depth = 16;
     if (e->cfg.value_stack_slots < 1024) e->cfg.value_stack_slots = 1024;
+#if defined(__SANITIZE_ADDRESS__)
+    e->guard = false; /* ASan owns SIGSEGV */
+#else
+    e->guard = !e->cfg.software_bounds_checks && !e->cfg.fuel && sizeof(void *) == 8 &&
+               elvm__guard_install();
+#endif
     return e;
 }
 
@@ -282,8 +288,11 @@ elvm_memory *elvm_memory_new(elvm_store *s, elvm_limits limits) {
     }
     elvm_memory *m = elvm__calloc(1, sizeof *m);
     if (!m) return NULL;
-    /* Reserve the largest size the memory may reach, so its base never moves. */
-    m->reserved = max_pages ? max_pages * (uint64_t)ELVM_PAGE_SIZE : ELVM_PAGE_SIZE;
+    /* Reserve the largest size the memory may reach, so its base never moves; with
+     * guard pages, every address code can form (the rest stays inaccessible). */
+    m->reserved = s->engine->guard ? ELVM_GUARD_RESERVE + ELVM_PAGE_SIZE
+                  : max_pages     ? max_pages * (uint64_t)ELVM_PAGE_SIZE
+                                  : ELVM_PAGE_SIZE;
     void *p = mmap(NULL, m->reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) {
         elvm__free(m);

@@ -1,17 +1,17 @@
 ;; regress: arguments of a host call came from the wrong slots when they were lazy
 ;; locals or constants (a clang-built program passed garbage stack pointers to WASI).
 ;; fd_prestat_get on fd 3 without preopens must answer ERRNO_BADF (8) every way.
-;; run: --invoke const
+;; run: --invoke const %W
 ;; expect: i32:8
-;; run: --invoke global
+;; run: --invoke global %W
 ;; expect: i32:8
-;; run: --invoke local
+;; run: --invoke local %W
 ;; expect: i32:8
-;; run: --invoke add
+;; run: --invoke add %W
 ;; expect: i32:8
-;; run: --invoke tee
+;; run: --invoke tee %W
 ;; expect: i32:8
-;; run: --invoke loop
+;; run: --invoke loop %W
 ;; expect: i32:8
 (module
   (import "wasi_snapshot_preview1" "fd_prestat_get" (func $pg (param i32 i32) (result i32)))

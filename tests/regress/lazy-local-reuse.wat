@@ -1,6 +1,6 @@
 ;; regress: a local read twice through lazy stack entries, with constants folded into
 ;; the adds, gave 70864 instead of -4.
-;; run: --invoke k
+;; run: --invoke k %W
 ;; expect: i32:-4
 (module
   (func (export "k") (result i32) (local i32)

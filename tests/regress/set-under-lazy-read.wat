@@ -1,6 +1,6 @@
 ;; regress: local.set folded into the producing instruction must not run while a lazy
 ;; read of the same local is still on the stack (the read must see the old value).
-;; run: --invoke f 5
+;; run: --invoke f %W 5
 ;; expect: i32:5
 ;; expect: i32:6
 (module
