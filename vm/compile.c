@@ -91,6 +91,7 @@ typedef struct ctx {
     size_t last_dst; /* index+1 of the dst cell of the last simple op, 0 none */
     size_t last_op_at; /* index of that op's handler cell */
     elvm_handler last_h; /* and its handler */
+    size_t copy_at;    /* index+1 of the last instruction if it is a lone COPY */
     /* fuel */
     uint64_t icount;     /* wasm instructions compiled in reachable code so far */
     open_field *open;     /* cost fields whose run is still being compiled */
@@ -120,7 +121,17 @@ static size_t emit_cell(ctx *c, cell x) {
     c->code[c->ncode] = x;
     c->last_dst = 0;
     c->last_h = H__COUNT;
+    c->copy_at = 0;
     return c->ncode++;
+}
+
+/* The position of the next instruction, as a branch target: nothing emitted before it may
+ * be merged with what follows. */
+static size_t here(ctx *c) {
+    c->last_dst = 0;
+    c->last_h = H__COUNT;
+    c->copy_at = 0;
+    return c->ncode;
 }
 
 static size_t emit_h(ctx *c, elvm_handler h) { return emit_cell(c, (cell){.h = c->H[h]}); }
@@ -128,6 +139,20 @@ static size_t emit_ab(ctx *c, uint32_t a, uint32_t b) {
     return emit_cell(c, (cell){.s = {a, b}});
 }
 static size_t emit_u64(ctx *c, uint64_t v) { return emit_cell(c, (cell){.u64 = v}); }
+
+/* dst = src; a copy right after another becomes one COPY2 (two moves, in order). */
+static void emit_copy(ctx *c, uint32_t dst, uint32_t src) {
+    if (c->copy_at) {
+        size_t at = c->copy_at - 1;
+        c->code[at].h = c->H[H_COPY2];
+        emit_ab(c, dst, src);
+        return; /* a pair: the next copy starts a new one */
+    }
+    size_t at = emit_h(c, H_COPY);
+    emit_ab(c, dst, src);
+    c->copy_at = at + 1;
+}
+
 
 /* A cell that will hold a code pointer; `index` is filled now or by a patch. */
 static size_t emit_target(ctx *c, size_t index) {
@@ -275,8 +300,7 @@ static void materialize(ctx *c, ventry *v) {
     if (live(c)) {
         if (v->cst) emit_const(c, v->canon, v->cval);
         else {
-            emit_h(c, H_COPY);
-            emit_ab(c, v->canon, v->slot);
+            emit_copy(c, v->canon, v->slot);
         }
     }
     v->slot = v->canon;
@@ -371,8 +395,7 @@ static void emit_label_copies(ctx *c, ctrl *l, uint32_t n) {
         if (v->cst) {
             emit_const(c, dst, v->cval);
         } else if (v->slot != dst) {
-            emit_h(c, H_COPY);
-            emit_ab(c, dst, v->slot);
+            emit_copy(c, dst, v->slot);
         }
         dst += elvm__slots_of(v->type);
     }
@@ -723,7 +746,7 @@ static void op_br_if(ctx *c, uint32_t depth) {
             size_t skip = emit_cond(c, &b, false, &cost);
             emit_label_copies(c, l, n);
             emit_br_to(c, l);
-            c->code[skip].u64 = c->ncode;
+            c->code[skip].u64 = here(c);
             if (c->fuel) {
                 set_cost(c, COSTREF(cost, PART_B), 0);
                 open_cost(c, COSTREF(cost, PART_A));
@@ -780,7 +803,7 @@ static void op_br_table(ctx *c) {
                 if (c->fuel) cost_to_label(c, l, COSTREF(costs + i, PART_U64));
                 continue;
             }
-            c->code[first + i].u64 = c->ncode;
+            c->code[first + i].u64 = here(c);
             emit_label_copies(c, l, arity);
             emit_br_to(c, l);
         }
@@ -823,8 +846,7 @@ static void op_call(ctx *c, const functype *t, elvm_handler h, uint32_t a, uint3
         ventry *args = &c->vals[c->nvals];
         for (uint32_t i = 0; i < t->nparams; i++)
             if (args[i].slot != args[i].canon) {
-                emit_h(c, H_COPY);
-                emit_ab(c, args[i].canon, args[i].slot);
+                emit_copy(c, args[i].canon, args[i].slot);
             }
         emit_h(c, h);
         if (h == H_CALL_INDIRECT || h == H_CALL_INDIRECT_F) {
@@ -850,8 +872,9 @@ static void op_end(ctx *c) {
     }
     materialize_top(c, f->nresults);
     for (uint32_t i = 0; i < f->nresults; i++) pop_any(c);
-    if (f->else_cell) c->code[f->else_cell - 1].u64 = c->ncode;
-    patch_list(c, f->patches, c->ncode);
+    size_t end_at = here(c);
+    if (f->else_cell) c->code[f->else_cell - 1].u64 = end_at;
+    patch_list(c, f->patches, end_at);
     if (c->fuel) {
         /* branches to this end pay from here on; so does an if's false edge */
         label_reached(c, f);
@@ -887,7 +910,7 @@ static void op_else(ctx *c) {
     }
     /* the else branch starts where the if's false edge lands */
     c->reach = f->else_cell != 0;
-    if (f->else_cell) c->code[f->else_cell - 1].u64 = c->ncode;
+    if (f->else_cell) c->code[f->else_cell - 1].u64 = here(c);
     if (c->fuel && f->else_cost) open_cost(c, COSTREF(f->else_cost - 1, PART_A));
     f->else_cell = 0;
     f->else_cost = 0;
@@ -954,7 +977,7 @@ static void compile_body(ctx *c) {
             ctrl *f = &c->ctrls[c->nctrls - 1];
             f->else_cell = else_cell;
             f->else_cost = else_cell && c->fuel ? cost + 1 : 0;
-            f->start = c->ncode;
+            f->start = here(c);
             if (op == OP_LOOP && c->fuel && live(c))
                 open_cost(c, COSTREF(c->nctrls - 1, PART_LOOP)); /* the header's run */
             c->last_dst = 0;
@@ -1039,8 +1062,7 @@ static void compile_body(ctx *c) {
                 } else if (fresh && refs_before == c->nlazy) {
                     c->code[last - 1].s.a = ls; /* the producer writes the local itself */
                 } else if (v.slot != ls) {
-                    emit_h(c, H_COPY);
-                    emit_ab(c, ls, v.slot);
+                    emit_copy(c, ls, v.slot);
                 }
             }
             if (op == OP_LOCAL_TEE) {

@@ -21,10 +21,11 @@ static cell exit_code[1];
 
 /* ---- numeric helpers (spec 4.3) ------------------------------------------------------ */
 
-static inline uint32_t rotl32(uint32_t x, uint32_t k) { k &= 31; return k ? (x << k) | (x >> (32 - k)) : x; }
-static inline uint32_t rotr32(uint32_t x, uint32_t k) { k &= 31; return k ? (x >> k) | (x << (32 - k)) : x; }
-static inline uint64_t rotl64(uint64_t x, uint64_t k) { k &= 63; return k ? (x << k) | (x >> (64 - k)) : x; }
-static inline uint64_t rotr64(uint64_t x, uint64_t k) { k &= 63; return k ? (x >> k) | (x << (64 - k)) : x; }
+/* written so that compilers emit one rotate instruction */
+static inline uint32_t rotl32(uint32_t x, uint32_t k) { return (x << (k & 31)) | (x >> (-k & 31)); }
+static inline uint32_t rotr32(uint32_t x, uint32_t k) { return (x >> (k & 31)) | (x << (-k & 31)); }
+static inline uint64_t rotl64(uint64_t x, uint64_t k) { return (x << (k & 63)) | (x >> (-k & 63)); }
+static inline uint64_t rotr64(uint64_t x, uint64_t k) { return (x >> (k & 63)) | (x << (-k & 63)); }
 
 /* min/max: NaN if either is NaN; -0 is less than +0 (spec 4.3.3 fmin/fmax). */
 #define FMINMAX(name, T, lt, pick_neg)                                         \
@@ -391,6 +392,8 @@ dispatch:
     OP(NOP) NEXT(1);
     /* [h][d|s] */
     OP(COPY) { fp[A1] = fp[B1]; NEXT(2); }
+    /* [h][d1|s1][d2|s2]: two copies, in order */
+    OP(COPY2) { fp[A1] = fp[B1]; fp[A2] = fp[B2]; NEXT(3); }
     /* [h][d|0][value] */
     OP(CONST32) { fp[A1].u64 = pc[2].u64; NEXT(3); }
     OP(CONST64) { fp[A1].u64 = pc[2].u64; NEXT(3); }

@@ -35,7 +35,7 @@ typedef union cell {
  * ops the compiler emits. With computed goto the code holds addresses; with switch
  * dispatch (ELVM_SWITCH_DISPATCH) it holds these ids. */
 #define ELVM_INTERNAL_OPS(X)                                                       \
-    X(UNREACHABLE) X(NOP) X(COPY) X(CONST32) X(CONST64) X(SELECT)                  \
+    X(UNREACHABLE) X(NOP) X(COPY) X(COPY2) X(CONST32) X(CONST64) X(SELECT)                  \
     X(BR) X(BR_IF) X(BR_UNLESS) X(BR_LOOP) X(BR_IF_LOOP) X(BR_TABLE)               \
     X(BR_F) X(BR_LOOP_F) X(BR_IF_F) X(BR_UNLESS_F) X(BR_TABLE_F)                   \
     X(CALL) X(CALL_LOCAL) X(CALL_INDIRECT) X(CALL_F) X(CALL_LOCAL_F) X(CALL_INDIRECT_F) X(RETURN) X(RETURN1) X(FUEL) X(EXIT)                             \
