@@ -11,6 +11,6 @@ CLI_OBJ  += $(patsubst %.cpp,$(B)/obj/%.o,$(CLI_CXX_SRC))
 CLI_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -Wshadow -g $(OPT) -DTOML_HEADER_ONLY=1
 CLI_LIBS = -lcjson -Wl,-Bstatic -lcrypto -lstdc++ -Wl,-Bdynamic -lpthread -ldl
 
-$(B)/obj/cli/%.o: cli/%.cpp cli/toml.h
+$(B)/obj/cli/%.o: cli/%.cpp cli/toml.h cli/cli.mk
 	@mkdir -p $(dir $@)
 	$(CXX) $(CLI_CXXFLAGS) -c $< -o $@
