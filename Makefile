@@ -17,7 +17,9 @@ WASI_CFLAGS = --target=wasm32-wasi -O2
 
 WARN   = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
          -Wimplicit-fallthrough -Wno-unused-parameter
-CFLAGS_BASE = $(WARN) -D_GNU_SOURCE -Ivm -Iwasi -g -ffp-contract=off
+# -iquote: the project's headers by "name.h" without shadowing system headers
+# (vm/limits.h would otherwise hide <limits.h> from OpenSSL's headers)
+CFLAGS_BASE = $(WARN) -D_GNU_SOURCE -iquote vm -iquote wasi -iquote sevsnp -g -ffp-contract=off
 ifeq ($(SANITIZE),1)
   B       = build/asan
   OPT     = -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -44,6 +46,9 @@ SPEC_OBJ  = $(patsubst %.c,$(B)/obj/%.o,$(SPEC_SRC))
 UNIT_BIN  = $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 # build/elvm's C++ TOML reader and libraries (before the $(B)/elvm rule reads CLI_OBJ)
 include cli/cli.mk
+# AMD SEV-SNP attestation (libelvm, `elvm attest`); libcrypto comes with CLI_LIBS
+include sevsnp/sevsnp.mk
+LIB_OBJ += $(SNP_OBJ)
 
 EXAMPLE_SRC  = $(wildcard examples/*.c)
 EXAMPLE_WASM = $(patsubst examples/%.c,build/examples/%.wasm,$(EXAMPLE_SRC))
@@ -121,7 +126,7 @@ regress: $(B)/elvm
 cli-test: $(B)/elvm
 	@B=$(B) sh tests/cli_limits.sh
 
-test: all unit examples-test regress cli-test spectest
+test: all unit examples-test regress cli-test sevsnp-test spectest
 
 clean:
 	rm -rf build

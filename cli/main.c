@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "sevsnp.h"
 
 /* The largest module file read, in bytes. */
 #define CLI_MAX_FILE (1 << 30)
@@ -21,6 +22,8 @@ static const char usage[] =
     "  run       run a WASI command, or call one exported function (--invoke)\n"
     "  validate  check that a module decodes and validates\n"
     "  inspect   list a module's imports, exports and section sizes\n"
+    "  attest    AMD SEV-SNP attestation: report, show, verify, simulate-keys\n"
+    "            (elvm attest --help)\n"
     "  help CMD  show the help of CMD\n"
     "\n"
     "options:\n"
@@ -228,6 +231,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "run")) fn = cli_run;
     else if (!strcmp(cmd, "validate")) fn = cli_validate;
     else if (!strcmp(cmd, "inspect")) fn = cli_inspect;
+    else if (!strcmp(cmd, "attest")) fn = elvm_snp_cli_main;
     if (!fn) {
         cli_error(NULL, "unknown command '%s' (see 'elvm --help')", cmd);
         return CLI_EXIT_ERROR;
