@@ -54,7 +54,7 @@ EXAMPLE_SRC  = $(wildcard examples/*.c)
 EXAMPLE_WASM = $(patsubst examples/%.c,build/examples/%.wasm,$(EXAMPLE_SRC))
 
 .PHONY: all deps demo test unit spectest examples-test regress cli-test clean
-all: $(B)/elvm $(B)/libelvm.a
+all: $(B)/elvm $(B)/elvm-attest $(B)/libelvm.a
 
 DEB_PKGS = gcc make clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt binaryen \
            libcmocka-dev libssl-dev libcjson-dev nodejs g++ libtomlplusplus-dev
@@ -78,6 +78,10 @@ $(B)/libelvm.a: $(LIB_OBJ)
 
 $(B)/elvm: $(CLI_OBJ) $(B)/libelvm.a
 	$(CC) $(CLI_OBJ) $(B)/libelvm.a $(LDFLAGS) $(CLI_LIBS) -o $@
+
+# `elvm attest` runs this program (it links OpenSSL, which `elvm` itself does without)
+$(B)/elvm-attest: sevsnp/tests/attest_main.c $(B)/libelvm.a
+	$(CC) $(CFLAGS) $< $(B)/libelvm.a $(LDFLAGS) $(SNP_LIBS) -o $@
 
 $(B)/elvm-spectest: $(SPEC_OBJ) $(B)/libelvm.a
 	$(CC) $(SPEC_OBJ) $(B)/libelvm.a $(LDFLAGS) -lcjson -o $@

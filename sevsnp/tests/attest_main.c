@@ -1,5 +1,5 @@
-/* attest_main.c: a standalone `elvm-attest` binary for sevsnp's own tests, until the elvm CLI
- * routes `elvm attest ...` to elvm_snp_cli_main. */
+/* attest_main.c: the `elvm-attest` program: `elvm attest ...` runs it, so that OpenSSL is
+ * loaded only by the commands that need it; sevsnp's tests use it directly too. */
 #include "sevsnp.h"
 
 int main(int argc, char **argv) {
