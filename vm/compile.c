@@ -843,7 +843,7 @@ static void op_call(ctx *c, const functype *t, elvm_handler h, uint32_t a, uint3
     uint32_t argbase = next_canon(c);
     if (live(c)) {
         /* the arguments are materialized in their own slots: pop kept the entries */
-        ventry *args = &c->vals[c->nvals];
+        ventry *args = t->nparams ? &c->vals[c->nvals] : NULL;
         for (uint32_t i = 0; i < t->nparams; i++)
             if (args[i].slot != args[i].canon) {
                 emit_copy(c, args[i].canon, args[i].slot);
@@ -1226,7 +1226,7 @@ static void compile_body(ctx *c) {
         }
         case OP_REF_NULL: push_const(c, elvm__r_reftype(r), 0); break;
         case OP_REF_IS_NULL: {
-            ventry v = pop_any(c);
+            ventry v = pop(c, 0); /* any type; a lazy ref.null gets written to its slot */
             if (v.type && !elvm__is_reftype(v.type)) FAIL(c, "type mismatch: ref.is_null needs a reference");
             simple_result(c, H_REF_IS_NULL, ELVM_I32, v.slot, 0, false);
             break;
