@@ -119,6 +119,7 @@ examples-test: $(B)/elvm $(EXAMPLE_WASM)
 demo: deps
 	$(MAKE) all $(EXAMPLE_WASM)
 	@B=$(B) sh examples/demo.sh
+	@$(MAKE) --no-print-directory hal-demo
 
 # ---- tests ------------------------------------------------------------------------------
 unit: $(UNIT_BIN)
@@ -130,10 +131,17 @@ regress: $(B)/elvm
 cli-test: $(B)/elvm
 	@B=$(B) sh tests/cli_limits.sh
 
-test: all unit examples-test regress cli-test sevsnp-test spectest
+# spectest last: its summary line ends the output
+test: all unit examples-test regress cli-test wasi-test sevsnp-test hal-test spectest
 
 clean:
 	rm -rf build
+
+# ---- the ELASTIC TEE HAL (hal/hal.mk: elvm-hal, make hal-test, make hal-demo) -------------
+include hal/hal.mk
+
+# ---- the WASI host's own tests (wasi-test) and the real program (test-real: flite) ------
+include wasi/tests/wasi.mk
 
 # ---- benchmarks (bench/bench.mk: make bench, make bench-quick) ---------------------------
 -include bench/bench.mk

@@ -47,4 +47,10 @@ void cli_format_value(const elvm_val *v, char *buf, size_t n);
 /* Formats a function type as "(i32, i64) -> (f32)". */
 void cli_format_functype(const elvm_externtype *t, char *buf, size_t n);
 
+/* Replaces this process with the program `name` that sits beside it (elvm-attest and
+ * elvm-hal carry OpenSSL and OpenCL, which `elvm` itself does without, so that it stays
+ * small and quick to start). argv[0] is overwritten with its path; argv ends with NULL.
+ * Returns only on failure (reported), with CLI_EXIT_ERROR. */
+int cli_exec_sibling(const char *name, char **argv);
+
 #endif /* ELVM_CLI_H */

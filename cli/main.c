@@ -204,9 +204,7 @@ int cli_opt_value(int argc, char **argv, int *i, const char *name, const char **
 
 static int is_help(const char *a) { return !strcmp(a, "-h") || !strcmp(a, "--help"); }
 
-/* Runs the program `name` that sits beside this one (e.g. elvm-attest, which carries
- * OpenSSL: keeping it out of `elvm` keeps `elvm run` small and quick to start). */
-static int run_sibling(const char *name, int argc, char **argv) {
+int cli_exec_sibling(const char *name, char **argv) {
     char self[4096], path[4200];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     if (n <= 0) {
@@ -218,7 +216,6 @@ static int run_sibling(const char *name, int argc, char **argv) {
     if (slash) *slash = '\0';
     snprintf(path, sizeof path, "%s/%s", slash ? self : ".", name);
     argv[0] = path;
-    (void)argc;
     execv(path, argv);
     cli_error(NULL, "cannot run %s: %s", path, strerror(errno));
     return CLI_EXIT_ERROR;
@@ -250,7 +247,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "run")) fn = cli_run;
     else if (!strcmp(cmd, "validate")) fn = cli_validate;
     else if (!strcmp(cmd, "inspect")) fn = cli_inspect;
-    else if (!strcmp(cmd, "attest")) return run_sibling("elvm-attest", argc - 1, argv + 1);
+    else if (!strcmp(cmd, "attest")) return cli_exec_sibling("elvm-attest", argv + 1);
     if (!fn) {
         cli_error(NULL, "unknown command '%s' (see 'elvm --help')", cmd);
         return CLI_EXIT_ERROR;

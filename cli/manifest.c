@@ -277,13 +277,57 @@ static int read_imports(const mctx *c, const cJSON *v) {
     return 0;
 }
 
+/* "hal": the ELASTIC TEE HAL world and its grants (docs/MANIFEST.md). */
+static int read_hal(const mctx *c, const cJSON *v) {
+    if (want(c, "hal", v, cJSON_IsObject(v), "an object")) return -1;
+    static const char *const keys[] = {"profile", "storage", "storage_key", "snp_backend",
+                                       "sim_keys", "tls_ca", "net_allow", "gpu", NULL};
+    if (check_keys(c, v, "hal", keys)) return -1;
+    run_opts *o = c->o;
+    for (const cJSON *it = v->child; it; it = it->next) {
+        char p[300];
+        key_path(p, sizeof p, "hal", it->string);
+        if (!strcmp(it->string, "gpu")) {
+            if (want(c, p, it, cJSON_IsBool(it), "true or false")) return -1;
+            o->hal_gpu = cJSON_IsTrue(it) ? 1 : 2;
+            continue;
+        }
+        if (!strcmp(it->string, "net_allow")) {
+            const cJSON *e;
+            if (get_strings(c, p, it, &e)) return -1;
+            for (; e; e = e->next)
+                if (opts_add_str(&o->hal_net_allow, &o->nhal_net_allow, e->valuestring))
+                    return fail(c, p, "out of host memory");
+            continue;
+        }
+        if (want(c, p, it, cJSON_IsString(it), "a string")) return -1;
+        /* paths are relative to the manifest, like the module's */
+        int is_path = strcmp(it->string, "profile") && strcmp(it->string, "snp_backend");
+        const char *s = it->valuestring;
+        size_t len = strlen(s) + (c->base ? strlen(c->base) + 2 : 1);
+        char *val = malloc(len);
+        if (!val) return fail(c, p, "out of host memory");
+        if (is_path && c->base && s[0] != '/') snprintf(val, len, "%s/%s", c->base, s);
+        else snprintf(val, len, "%s", s);
+        char **dst = !strcmp(it->string, "profile")       ? &o->hal_profile
+                   : !strcmp(it->string, "storage")       ? &o->hal_storage
+                   : !strcmp(it->string, "storage_key")   ? &o->hal_storage_key
+                   : !strcmp(it->string, "snp_backend")   ? &o->hal_snp
+                   : !strcmp(it->string, "sim_keys")      ? &o->hal_sim_keys
+                                                          : &o->hal_tls_ca;
+        free(*dst);
+        *dst = val;
+    }
+    return 0;
+}
+
 /* ---- the document --------------------------------------------------------------------------- */
 
 static int read_manifest(mctx *c, const cJSON *root) {
     if (!cJSON_IsObject(root))
         return fail(c, "(top level)", "expected an object, got %s", type_of(root));
     static const char *const keys[] = {"version", "module", "args", "env", "dirs",
-                                       "tcp_listen", "limits", "imports", NULL};
+                                       "tcp_listen", "limits", "imports", "hal", NULL};
     if (check_keys(c, root, "", keys)) return -1;
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "version");
     if (v && (!cJSON_IsNumber(v) || v->valuedouble != 1))
@@ -306,7 +350,7 @@ static int read_manifest(mctx *c, const cJSON *root) {
         int (*read)(const mctx *, const cJSON *);
     } sections[] = {
         {"args", read_args}, {"env", read_env}, {"dirs", read_dirs}, {"tcp_listen", read_tcp},
-        {"limits", read_limits}, {"imports", read_imports},
+        {"limits", read_limits}, {"imports", read_imports}, {"hal", read_hal},
     };
     for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++) {
         v = cJSON_GetObjectItemCaseSensitive(root, sections[i].key);

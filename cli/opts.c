@@ -15,6 +15,14 @@ static void free_strs(char **v, uint32_t n) {
 }
 
 void opts_free(run_opts *o) {
+    free(o->hal_profile);
+    free(o->hal_storage);
+    free(o->hal_storage_key);
+    free(o->hal_snp);
+    free(o->hal_sim_keys);
+    free(o->hal_tls_ca);
+    for (uint32_t i = 0; i < o->nhal_net_allow; i++) free(o->hal_net_allow[i]);
+    free(o->hal_net_allow);
     for (uint32_t i = 0; i < o->ndirs; i++) {
         free((char *)o->dirs[i].host_path);
         free((char *)o->dirs[i].guest_path);
@@ -257,8 +265,34 @@ static char *take(char **p) {
     return s;
 }
 
+int opts_add_str(char ***list, uint32_t *n, const char *s) {
+    char **l = realloc(*list, (*n + 1) * sizeof *l);
+    if (!l) return -1;
+    *list = l;
+    if (!(l[*n] = strdup(s))) return -1;
+    (*n)++;
+    return 0;
+}
+
+/* A flag's string replaces the manifest's. */
+static void take_over(char **m, char **f) {
+    if (!*f) return;
+    free(*m);
+    *m = *f;
+    *f = NULL;
+}
+
 int opts_merge(run_opts *m, run_opts *f) {
     char why[256];
+    take_over(&m->hal_profile, &f->hal_profile);
+    take_over(&m->hal_storage, &f->hal_storage);
+    take_over(&m->hal_storage_key, &f->hal_storage_key);
+    take_over(&m->hal_snp, &f->hal_snp);
+    take_over(&m->hal_sim_keys, &f->hal_sim_keys);
+    take_over(&m->hal_tls_ca, &f->hal_tls_ca);
+    for (uint32_t i = 0; i < f->nhal_net_allow; i++)
+        if (opts_add_str(&m->hal_net_allow, &m->nhal_net_allow, f->hal_net_allow[i])) return -1;
+    if (f->hal_gpu) m->hal_gpu = f->hal_gpu;
     if (f->has_args) {
         free_strs(m->args, (uint32_t)m->nargs);
         m->args = f->args;

@@ -8,6 +8,10 @@
 #include <string.h>
 
 #include "run.h"
+#ifdef ELVM_CLI_HAL
+#include "hal.h"
+#include "sevsnp.h"
+#endif
 
 /* ---- flags -------------------------------------------------------------------------------- */
 
@@ -28,7 +32,8 @@ static int value_flag(int argc, char **argv, int *i, run_opts *o) {
     static const char *const names[] = {
         "--dir", "--env", "--tcplisten", "--fuel", "--max-memory", "--timeout", "--max-stack",
         "--max-stack-slots", "--manifest", "--log", "--allow-import", "--deny-import",
-        "--imports-default", "--invoke", NULL,
+        "--imports-default", "--invoke", "--hal", "--hal-storage", "--hal-storage-key",
+        "--hal-snp", "--hal-sim-keys", "--hal-tls-ca", "--hal-net-allow", "--hal-gpu", NULL,
     };
     const char *v = NULL, *name = NULL;
     for (int k = 0; names[k] && !name; k++) {
@@ -75,10 +80,21 @@ static int value_flag(int argc, char **argv, int *i, run_opts *o) {
             return bad_value(name, v, "expected allow or deny");
         o->imports.dflt = v[0] == 'a' ? POLICY_ALLOW : POLICY_DENY;
         if (set_str(&o->imports.dflt_where, name)) return 2;
+    } else if (!strcmp(name, "--hal-net-allow")) {
+        if (opts_add_str(&o->hal_net_allow, &o->nhal_net_allow, v)) return 2;
+    } else if (!strcmp(name, "--hal-gpu")) {
+        if (strcmp(v, "on") && strcmp(v, "off")) return bad_value(name, v, "expected on or off");
+        o->hal_gpu = v[1] == 'n' ? 1 : 2;
     } else {
-        char **dst = !strcmp(name, "--manifest") ? &o->manifest
-                   : !strcmp(name, "--log")      ? &o->log_path
-                                                 : &o->invoke;
+        char **dst = !strcmp(name, "--manifest")        ? &o->manifest
+                   : !strcmp(name, "--log")             ? &o->log_path
+                   : !strcmp(name, "--hal")             ? &o->hal_profile
+                   : !strcmp(name, "--hal-storage")     ? &o->hal_storage
+                   : !strcmp(name, "--hal-storage-key") ? &o->hal_storage_key
+                   : !strcmp(name, "--hal-snp")         ? &o->hal_snp
+                   : !strcmp(name, "--hal-sim-keys")    ? &o->hal_sim_keys
+                   : !strcmp(name, "--hal-tls-ca")      ? &o->hal_tls_ca
+                                                        : &o->invoke;
         if (set_str(dst, v)) return 2;
     }
     return 1;
@@ -139,6 +155,9 @@ typedef struct run {
     elvm_wasi *wasi;
     const char **argv;
     cli_timer *timer;
+#ifdef ELVM_CLI_HAL
+    elvm_hal *hal;
+#endif
 } run;
 
 static void run_free(run *r) {
@@ -146,6 +165,9 @@ static void run_free(run *r) {
     if (r->linker) elvm_linker_free(r->linker);
     if (r->store) elvm_store_free(r->store);
     elvm_wasi_free(r->wasi); /* after the store: its functions point at it */
+#ifdef ELVM_CLI_HAL
+    elvm_hal_free(r->hal);
+#endif
     if (r->module) elvm_module_free(r->module);
     if (r->engine) elvm_engine_free(r->engine);
     free(r->argv);
@@ -220,6 +242,61 @@ static int setup_wasi(run *r) {
     }
     return 0;
 }
+
+#ifdef ELVM_CLI_HAL
+static void hal_log(void *ctx, const char *kind, const char *detail) {
+    cJSON *ev = cli_log_begin(ctx, kind);
+    cJSON_AddStringToObject(ev, "source", "hal");
+    cJSON_AddStringToObject(ev, "detail", detail ? detail : "");
+    cli_log_end(ctx, ev);
+}
+
+/* The HAL world chosen by --hal / the manifest, with its grants. */
+static int setup_hal(run *r, int fuel) {
+    const run_opts *o = r->o;
+    elvm_hal_config hc;
+    elvm_hal_config_default(&hc);
+    hc.profile = o->hal_profile;
+    if (o->hal_snp) {
+        int b = elvm_snp_backend_parse(o->hal_snp);
+        if (b < 0) {
+            cli_error(NULL, "--hal-snp '%s': expected auto, sev-guest, tsm or simulated", o->hal_snp);
+            return -1;
+        }
+        hc.snp_backend = b;
+    }
+    hc.snp_sim_keys_dir = o->hal_sim_keys;
+    hc.storage_dir = o->hal_storage;
+    hc.storage_key_file = o->hal_storage_key;
+    hc.net_allow = (const char *const *)o->hal_net_allow;
+    hc.nnet_allow = o->nhal_net_allow;
+    hc.tls_ca_file = o->hal_tls_ca;
+    hc.memory_granted = o->limits & LIM_MEMORY ? o->max_memory : 0;
+    hc.fuel_granted = o->limits & LIM_FUEL ? o->fuel : 0;
+    hc.fuel_enabled = fuel;
+    hc.time_granted_ms = o->limits & LIM_TIMEOUT ? (uint64_t)(o->timeout * 1000) : 0;
+    hc.gpu_enabled = o->hal_gpu != 2;
+    if (r->log) {
+        hc.log = hal_log;
+        hc.log_ctx = r->log;
+    }
+    elvm_error err;
+    memset(&err, 0, sizeof err);
+    if (!(r->hal = elvm_hal_new(&hc, &err))) {
+        cli_error(NULL, "--hal: %s", err.msg);
+        return -1;
+    }
+    if (elvm_hal_check_imports(r->hal, r->module, &err) != ELVM_OK) {
+        run_error(r, err.msg);
+        return -1;
+    }
+    if (elvm_hal_define(r->hal, r->store, r->linker) != ELVM_OK) {
+        run_error(r, "out of host memory");
+        return -1;
+    }
+    return 0;
+}
+#endif
 
 /* "elvm: trap: MESSAGE" and the store's backtrace, on stderr. */
 static void print_trap(elvm_store *store, const elvm_error *err) {
@@ -339,6 +416,10 @@ static int call_guest(run *r, elvm_error *err) {
     double t0 = cli_now();
     elvm_instance *inst = elvm_linker_instantiate(r->linker, r->module, err);
     if (!inst) return 0;
+#ifdef ELVM_CLI_HAL
+    /* the HAL needs the guest's cabi_realloc and memory, and starts its time watchdog */
+    if (r->hal && elvm_hal_bind(r->hal, inst, err) != ELVM_OK) return 0;
+#endif
     cJSON *ev = cli_log_begin(r->log, "instantiate");
     cJSON_AddNumberToObject(ev, "ms", round((cli_now() - t0) * 1e6) / 1e3);
     cli_log_end(r->log, ev);
@@ -397,6 +478,9 @@ static int run_module(const run_opts *o) {
         elvm_store_set_memory_limit(r.store, o->max_memory ? o->max_memory : 1);
     if (policy_check(&o->imports, r.module, o->file, r.log)) goto out;
     if (setup_wasi(&r)) goto out;
+#ifdef ELVM_CLI_HAL
+    if (o->hal_profile && setup_hal(&r, cfg.fuel)) goto out;
+#endif
 
     /* The deadline covers instantiation too: a start function may loop forever. */
     if ((o->limits & LIM_TIMEOUT) && !(r.timer = cli_timer_start(r.store, o->timeout, r.log)))
@@ -418,6 +502,24 @@ out:
     return code;
 }
 
+/* A run with the HAL: elvm-hal, which links OpenSSL and OpenCL, does it (elvm itself
+ * stays small and quick to start). */
+static int hand_to_hal(int argc, char **argv, const run_opts *o) {
+#ifdef ELVM_CLI_HAL
+    (void)argc, (void)argv;
+    return run_module(o);
+#else
+    (void)o;
+    char **av = calloc((size_t)argc + 2, sizeof *av);
+    if (!av) return CLI_EXIT_ERROR;
+    av[0] = (char *)"elvm-hal";
+    for (int i = 0; i < argc; i++) av[i + 1] = argv[i]; /* argv[0] is "run" */
+    int code = cli_exec_sibling("elvm-hal", av);
+    free(av);
+    return code;
+#endif
+}
+
 int cli_run(int argc, char **argv) {
     run_opts f, m;
     memset(&f, 0, sizeof f);
@@ -430,9 +532,9 @@ int cli_run(int argc, char **argv) {
         if (cli_manifest_load(f.manifest, &m) || opts_merge(&m, &f))
             code = CLI_EXIT_ERROR;
         else
-            code = run_module(&m);
+            code = m.hal_profile ? hand_to_hal(argc, argv, &m) : run_module(&m);
     } else {
-        code = run_module(&f);
+        code = f.hal_profile ? hand_to_hal(argc, argv, &f) : run_module(&f);
     }
     opts_free(&f);
     opts_free(&m);

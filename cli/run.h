@@ -65,12 +65,19 @@ typedef struct run_opts {
     double timeout;            /* seconds */
     uint32_t max_stack, max_stack_slots;
     policy imports;
+    /* the ELASTIC TEE HAL (elvm-hal only; elvm hands such runs to it) */
+    char *hal_profile, *hal_storage, *hal_storage_key, *hal_snp, *hal_sim_keys, *hal_tls_ca;
+    char **hal_net_allow;      /* "HOST:PORT" */
+    uint32_t nhal_net_allow;
+    int hal_gpu;               /* 0 unset (on), 1 on, 2 off */
     /* flags only */
     char *invoke, *log_path, *manifest;
     int stats, trace_wasi;
 } run_opts;
 
 void opts_free(run_opts *o);
+/* Appends a string to a list (the HAL's allow-list); -1 when out of memory. */
+int opts_add_str(char ***list, uint32_t *n, const char *s);
 
 /* Each returns 0, or -1 with the reason in `why` (the caller says where it came from). */
 /* "HOST[::GUEST][:ro|:rw]". `base` (may be NULL) is prefixed to a relative HOST. */

@@ -1,12 +1,11 @@
-/* wasi.c: WASI host setup and registration, and the args, environ, clock, random and
- * proc functions of wasi_snapshot_preview1. */
+/* wasi.c: WASI host setup and registration, the host-errno conversion and the denial
+ * log. The functions themselves live by area in proc.c, clock.c, fdtable.c, fd.c,
+ * dir.c, path.c, poll.c and sock.c. */
 #include <errno.h>
-#include <sched.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 
 #include "wasi_impl.h"
 
@@ -15,7 +14,7 @@
 struct wasi_binding {
     elvm_wasi *w;
     const char *name;
-    wasi_impl impl; /* NULL: ERRNO_NOSYS */
+    wasi_impl impl;
     elvm_valtype params[9], results[1];
     uint32_t nparams, nresults;
 };
@@ -39,7 +38,7 @@ static const char *wasi_errno_name(uint16_t e) {
     return "?";
 }
 
-/* ---- host errno -> WASI errno: the one place ------------------------------------------ */
+/* ---- host errno -> WASI errno: the one place -------------------------------------------- */
 
 uint16_t elvm__wasi_errno(int host_errno) {
     switch (host_errno) {
@@ -129,6 +128,22 @@ uint16_t elvm__wasi_errno(int host_errno) {
     }
 }
 
+/* ---- the denial log --------------------------------------------------------------------- */
+
+void elvm__wasi_deny(wasi_call *c, const char *fmt, ...) {
+    elvm_wasi *w = c->w;
+    if (!w->log && !w->trace) return;
+    char detail[512];
+    int k = snprintf(detail, sizeof detail, "%s: ", c->name ? c->name : "wasi");
+    if (k < 0 || (size_t)k >= sizeof detail) k = 0;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail + k, sizeof detail - (size_t)k, fmt, ap);
+    va_end(ap);
+    if (w->log) w->log(w->log_ctx, "denied", detail);
+    if (w->trace) fprintf(stderr, "wasi: denied: %s\n", detail);
+}
+
 /* ---- setup ------------------------------------------------------------------------------ */
 
 static void set_err(elvm_error *err, elvm_status st, const char *msg) {
@@ -176,6 +191,8 @@ elvm_wasi *elvm_wasi_new(const elvm_wasi_config *cfg, elvm_error *err) {
     if (!w) goto nomem;
     w->force_path_walk = cfg->force_path_walk;
     w->trace = cfg->trace;
+    w->log = cfg->log;
+    w->log_ctx = cfg->log_ctx;
     w->argc = cfg->argc;
     w->envc = cfg->envc;
     if (pack_strings(cfg->argv, cfg->argc, &w->args_buf, &w->args_off, &w->args_size) ||
@@ -239,13 +256,13 @@ static void trace_call(const struct wasi_binding *b, const elvm_val *args, uint1
 static int wasi_host_call(elvm_caller *caller, void *env, const elvm_val *args,
                           elvm_val *results) {
     struct wasi_binding *b = env;
-    wasi_call c = {.w = b->w, .caller = caller};
+    wasi_call c = {.w = b->w, .caller = caller, .name = b->name};
     elvm_memory *mem = elvm_caller_memory(caller, 0);
     if (mem) {
         c.mem = elvm_memory_data(mem);
         c.mem_size = c.mem ? elvm_memory_size(mem) : 0;
     }
-    uint16_t e = b->impl ? b->impl(&c, args) : (uint16_t)WASI_ERRNO_NOSYS;
+    uint16_t e = b->impl(&c, args);
     if (b->w->trace) trace_call(b, args, e, c.stop);
     if (c.stop) return c.stop;
     if (b->nresults) {
@@ -268,116 +285,3 @@ elvm_status elvm_wasi_define(elvm_wasi *w, elvm_store *store, elvm_linker *linke
     return ELVM_OK;
 }
 
-/* ---- args, environ ------------------------------------------------------------------------ */
-
-/* Writes the pointer array (`n` u32 at `vec`) and the string block (at `buf`). */
-static uint16_t strings_get(wasi_call *c, uint32_t vec, uint32_t buf, const char *block,
-                            const uint32_t *off, uint32_t n, uint32_t size) {
-    if (!wasi_in_bounds(c, vec, (uint64_t)n * 4) || !wasi_in_bounds(c, buf, size))
-        return WASI_ERRNO_FAULT;
-    for (uint32_t i = 0; i < n; i++) wasi_store_u32(c, vec + 4 * i, buf + off[i]);
-    if (size) memcpy(wasi_ptr(c, buf), block, size);
-    return WASI_ERRNO_SUCCESS;
-}
-
-static uint16_t sizes_get(wasi_call *c, uint32_t count_ptr, uint32_t size_ptr, uint32_t n,
-                          uint32_t size) {
-    if (!wasi_in_bounds(c, count_ptr, 4) || !wasi_in_bounds(c, size_ptr, 4))
-        return WASI_ERRNO_FAULT;
-    wasi_store_u32(c, count_ptr, n);
-    wasi_store_u32(c, size_ptr, size);
-    return WASI_ERRNO_SUCCESS;
-}
-
-uint16_t elvm__wasi_args_get(wasi_call *c, const elvm_val *a) {
-    elvm_wasi *w = c->w;
-    return strings_get(c, wasi_arg_u32(a, 0), wasi_arg_u32(a, 1), w->args_buf, w->args_off,
-                       w->argc, w->args_size);
-}
-
-uint16_t elvm__wasi_args_sizes_get(wasi_call *c, const elvm_val *a) {
-    return sizes_get(c, wasi_arg_u32(a, 0), wasi_arg_u32(a, 1), c->w->argc, c->w->args_size);
-}
-
-uint16_t elvm__wasi_environ_get(wasi_call *c, const elvm_val *a) {
-    elvm_wasi *w = c->w;
-    return strings_get(c, wasi_arg_u32(a, 0), wasi_arg_u32(a, 1), w->env_buf, w->env_off,
-                       w->envc, w->env_size);
-}
-
-uint16_t elvm__wasi_environ_sizes_get(wasi_call *c, const elvm_val *a) {
-    return sizes_get(c, wasi_arg_u32(a, 0), wasi_arg_u32(a, 1), c->w->envc, c->w->env_size);
-}
-
-/* ---- clocks -------------------------------------------------------------------------------- */
-
-static int host_clock(uint32_t id, clockid_t *out) {
-    switch (id) {
-    case WASI_CLOCK_REALTIME: *out = CLOCK_REALTIME; return 0;
-    case WASI_CLOCK_MONOTONIC: *out = CLOCK_MONOTONIC; return 0;
-    case WASI_CLOCK_PROCESS_CPUTIME: *out = CLOCK_PROCESS_CPUTIME_ID; return 0;
-    case WASI_CLOCK_THREAD_CPUTIME: *out = CLOCK_THREAD_CPUTIME_ID; return 0;
-    default: return -1;
-    }
-}
-
-static uint64_t timespec_ns(const struct timespec *ts) {
-    return (uint64_t)ts->tv_sec * 1000000000u + (uint64_t)ts->tv_nsec;
-}
-
-/* clock_res_get(id, *resolution u64) */
-uint16_t elvm__wasi_clock_res_get(wasi_call *c, const elvm_val *a) {
-    clockid_t id;
-    struct timespec ts;
-    uint32_t out = wasi_arg_u32(a, 1);
-    if (host_clock(wasi_arg_u32(a, 0), &id)) return WASI_ERRNO_INVAL;
-    if (!wasi_in_bounds(c, out, 8)) return WASI_ERRNO_FAULT;
-    if (clock_getres(id, &ts)) return elvm__wasi_errno(errno);
-    uint64_t ns = timespec_ns(&ts);
-    wasi_store_u64(c, out, ns ? ns : 1); /* the witx asks for a non-zero resolution */
-    return WASI_ERRNO_SUCCESS;
-}
-
-/* clock_time_get(id, precision u64, *time u64); the precision is a hint we ignore. */
-uint16_t elvm__wasi_clock_time_get(wasi_call *c, const elvm_val *a) {
-    clockid_t id;
-    struct timespec ts;
-    uint32_t out = wasi_arg_u32(a, 2);
-    if (host_clock(wasi_arg_u32(a, 0), &id)) return WASI_ERRNO_INVAL;
-    if (!wasi_in_bounds(c, out, 8)) return WASI_ERRNO_FAULT;
-    if (clock_gettime(id, &ts)) return elvm__wasi_errno(errno);
-    wasi_store_u64(c, out, timespec_ns(&ts));
-    return WASI_ERRNO_SUCCESS;
-}
-
-/* ---- random, proc, sched --------------------------------------------------------------------- */
-
-/* random_get(buf, len): getrandom(2) straight into guest memory. */
-uint16_t elvm__wasi_random_get(wasi_call *c, const elvm_val *a) {
-    uint32_t buf = wasi_arg_u32(a, 0), len = wasi_arg_u32(a, 1);
-    if (!wasi_in_bounds(c, buf, len)) return WASI_ERRNO_FAULT;
-    uint32_t done = 0;
-    while (done < len) {
-        ssize_t n = getrandom(wasi_ptr(c, buf + done), len - done, 0);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return elvm__wasi_errno(errno);
-        }
-        done += (uint32_t)n;
-    }
-    return WASI_ERRNO_SUCCESS;
-}
-
-/* proc_exit(code): ends the whole call with ELVM_EXIT; never returns to the guest. */
-uint16_t elvm__wasi_proc_exit(wasi_call *c, const elvm_val *a) {
-    c->stop = elvm_caller_exit(c->caller, a[0].of.i32);
-    if (!c->stop) c->stop = 1; /* the contract says non-zero; never fall back to the guest */
-    return WASI_ERRNO_SUCCESS;
-}
-
-uint16_t elvm__wasi_sched_yield(wasi_call *c, const elvm_val *a) {
-    (void)c;
-    (void)a;
-    sched_yield();
-    return WASI_ERRNO_SUCCESS;
-}

@@ -8,16 +8,20 @@
  *   elvm_wasi_free(w);                                     // after the last guest call
  *
  * The guest sees only what the config gives it: its argv, the environment variables
- * listed (never the host's), stdio on fds 0, 1, 2 and each preopened directory on
- * fds 3, 4, ... . Paths are resolved strictly beneath a preopen: absolute paths and
- * `..` or symlinks leading out of it fail with ERRNO_NOTCAPABLE.
+ * listed (never the host's), stdio on fds 0, 1, 2, each preopened directory on fds
+ * 3, 4, ... and then each listening socket. Paths are resolved strictly beneath their
+ * directory fd: absolute paths, `..` past it and symlinks (absolute, or relative ones
+ * leading out) fail with ERRNO_NOTCAPABLE, with openat2(RESOLVE_BENEATH) where the kernel
+ * has it and a component-wise O_NOFOLLOW walk elsewhere; a symlink the guest creates
+ * may not point out either. Every fd carries the preview 1 rights, which only shrink.
  *
  * Guest pointers and lengths are checked against the linear memory before every
- * access; a bad one makes the call return ERRNO_FAULT and touches nothing.
+ * access; a bad one makes the call return ERRNO_FAULT and touches nothing. No host
+ * array is sized from a guest value.
  *
- * Functions of wasi_snapshot_preview1 that this host does not implement yet are
- * still defined, with their exact signature, and return ERRNO_NOSYS (docs/CLI.md
- * lists which are implemented). */
+ * Every function of wasi_snapshot_preview1 is implemented. proc_raise returns
+ * ERRNO_NOSYS: elvm sends no signals. poll_oneoff waits on realtime and monotonic
+ * clocks (relative or absolute) and on fds; regular files are always ready. */
 #ifndef ELVM_WASI_H
 #define ELVM_WASI_H
 
@@ -37,9 +41,10 @@ extern "C" {
 typedef struct elvm_wasi_preopen {
     const char *host_path;
     const char *guest_path;
-    /* Read-only grant (`--dir HOST::GUEST:ro`): every write, create, rename, unlink,
-     * truncate or set-times through this preopen fails with ERRNO_NOTCAPABLE (or
-     * ERRNO_ROFS/ERRNO_PERM where WASI asks), including through fds opened beneath it. */
+    /* Read-only grant (`--dir HOST::GUEST:ro`): the preopen and every fd opened beneath
+     * it lack the rights to write, create, rename, link, unlink, truncate or set times,
+     * so each of those fails with ERRNO_NOTCAPABLE (wasi-libc turns a missing fd_write
+     * into EBADF). Open for reading, list and stat as usual. */
     int readonly;
 } elvm_wasi_preopen;
 
@@ -79,9 +84,10 @@ typedef struct elvm_wasi elvm_wasi;
 /* Fills `cfg` with: no arguments, no environment, no preopens, stdio 0, 1, 2. */
 void elvm_wasi_config_default(elvm_wasi_config *cfg);
 
-/* Copies `cfg` and opens each preopen as an O_DIRECTORY host fd. Returns NULL on
- * failure: ELVM_ARG when a preopen cannot be opened as a directory (the message names
- * it and says why), ELVM_NOMEM. */
+/* Copies `cfg`, opens each preopen as an O_DIRECTORY host fd and binds and listens on
+ * each tcp_listen address. Returns NULL on failure: ELVM_ARG when a preopen cannot be
+ * opened as a directory or an address cannot be listened on (the message names it and
+ * says why), ELVM_NOMEM. */
 elvm_wasi *elvm_wasi_new(const elvm_wasi_config *cfg, elvm_error *err);
 
 /* Defines every function of wasi_snapshot_preview1 in `linker` as host functions
