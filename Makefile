@@ -132,7 +132,7 @@ cli-test: $(B)/elvm
 	@B=$(B) sh tests/cli_limits.sh
 
 # spectest last: its summary line ends the output
-test: all unit examples-test regress cli-test wasi-test sevsnp-test hal-test spectest
+test: all unit examples-test regress cli-test wasi-test sevsnp-test hal-test bench-quick spectest
 
 clean:
 	rm -rf build

@@ -1,0 +1,27 @@
+# bench/bench.mk: `make bench` (timed comparison with native and other wasm runtimes) and
+# `make bench-quick` (checksum smoke test for CI); included by the root Makefile.
+#   make bench BENCH_RUNS=3 BENCH_ONLY=fib,sieve BENCH_SLOW=1    (see bench/run.py for all knobs)
+
+BENCH_CC     ?= gcc
+BENCH_CFLAGS ?= -O2
+BENCH_SRC     = $(wildcard bench/programs/*.c)
+BENCH_WASM    = $(patsubst bench/programs/%.c,build/bench/wasm/%.wasm,$(BENCH_SRC))
+BENCH_NATIVE  = $(patsubst bench/programs/%.c,build/bench/native/%,$(BENCH_SRC))
+
+.PHONY: bench bench-quick bench-programs
+
+build/bench/wasm/%.wasm: bench/programs/%.c
+	@mkdir -p $(dir $@)
+	$(WASI_CC) $(WASI_CFLAGS) $< -o $@
+
+build/bench/native/%: bench/programs/%.c
+	@mkdir -p $(dir $@)
+	$(BENCH_CC) $(BENCH_CFLAGS) $< -o $@ -lm
+
+bench-programs: $(BENCH_WASM) $(BENCH_NATIVE)
+
+bench: $(B)/elvm bench-programs
+	python3 bench/run.py --elvm $(B)/elvm full
+
+bench-quick: $(B)/elvm bench-programs
+	python3 bench/run.py --elvm $(B)/elvm quick

