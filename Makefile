@@ -128,7 +128,7 @@ unit: $(UNIT_BIN)
 regress: $(B)/elvm
 	@B=$(B) sh tests/regress.sh
 
-cli-test: $(B)/elvm
+cli-test: $(B)/elvm $(B)/elvm-hal build/examples/hal/sealed_notes.wasm
 	@B=$(B) sh tests/cli_limits.sh
 
 # spectest last: its summary line ends the output

@@ -345,6 +345,27 @@ else
 fi
 check grant.bad_tcp 1 "" "--tcplisten 'localhost'" "$ELVM" run --tcplisten localhost "$PROBE"
 
+# ---- the HAL through elvm (handed to elvm-hal) ----------------------------------------------
+NOTES=build/examples/hal/sealed_notes.wasm
+if [ -x "$(dirname "$ELVM")/elvm-hal" ] && [ -f "$NOTES" ]; then
+    mkdir -p "$T/store"
+    head -c 32 /dev/urandom >"$T/store.key"
+    check hal.add 0 "stored note 'g' (4 bytes, sealed)" - "$ELVM" run --hal elastic-tee-storage \
+        --hal-storage "$T/store" --hal-storage-key "$T/store.key" "$NOTES" add g milk
+    check hal.show 0 "g: milk" - "$ELVM" run --hal elastic-tee-storage \
+        --hal-storage "$T/store" --hal-storage-key "$T/store.key" "$NOTES" show g
+    check hal.profile 1 "" 'unlinkable: import "elastic:storage/storage@0.1.0"' \
+        "$ELVM" run --hal elastic-tee-minimal "$NOTES" list
+    cp "$NOTES" "$T/notes.wasm"
+    printf '%s\n' '{"module": "notes.wasm", "args": ["show", "g"],' \
+        ' "hal": {"profile": "elastic-tee-storage", "storage": "store", "storage_key": "store.key"}}' \
+        >"$T/hal.json"
+    check hal.manifest 0 "g: milk" - "$ELVM" run --manifest "$T/hal.json"
+    check hal.bad_gpu 1 "" "--hal-gpu 'maybe'" "$ELVM" run --manifest "$T/hal.json" --hal-gpu maybe
+else
+    skipped hal "no $(dirname "$ELVM")/elvm-hal or $NOTES (make all $NOTES)"
+fi
+
 if [ "$skip" -gt 0 ]; then
     echo "$pass passed, $fail failed, $skip skipped"
 else
