@@ -18,7 +18,19 @@ build/bench/native/%: bench/programs/%.c
 	@mkdir -p $(dir $@)
 	$(BENCH_CC) $(BENCH_CFLAGS) $< -o $@ -lm
 
-bench-programs: $(BENCH_WASM) $(BENCH_NATIVE)
+# The SIMD programs also build with -msimd128 (NAME_simd.wasm), against the same native
+# program (NAME_simd): elvm's SIMD speed vs the scalar build and vs native.
+BENCH_SIMD = simd_blur simd_dot
+BENCH_SIMD_WASM = $(patsubst %,build/bench/wasm/%_simd.wasm,$(BENCH_SIMD))
+BENCH_SIMD_NATIVE = $(patsubst %,build/bench/native/%_simd,$(BENCH_SIMD))
+build/bench/wasm/%_simd.wasm: bench/programs/%.c
+	@mkdir -p $(dir $@)
+	$(WASI_CC) $(WASI_CFLAGS) -msimd128 $< -o $@
+build/bench/native/%_simd: bench/programs/%.c
+	@mkdir -p $(dir $@)
+	$(BENCH_CC) $(BENCH_CFLAGS) $< -o $@ -lm
+
+bench-programs: $(BENCH_WASM) $(BENCH_NATIVE) $(BENCH_SIMD_WASM) $(BENCH_SIMD_NATIVE)
 
 bench: $(B)/elvm bench-programs
 	python3 bench/run.py --elvm $(B)/elvm full

@@ -43,6 +43,11 @@ PROGRAMS = [
     ("nbody", ["2000000"], ["100000"], ["50000"], "f64 arithmetic and sqrt"),
     ("mixed", ["25000"], ["1250"], ["500"], "CoreMark-like: lists, small matrices, state machine, CRC"),
     ("memchase", ["3"], ["1", "8"], ["1", "4"], "memory-bound: pointer chasing, streaming 32 MiB"),
+    # SIMD: the same sources built without and with -msimd128 (NAME_simd)
+    ("simd_blur", [], ["25"], ["5", "64", "64"], "image filter, scalar build"),
+    ("simd_blur_simd", [], ["25"], ["5", "64", "64"], "image filter, -msimd128 (auto-vectorized)"),
+    ("simd_dot", [], ["2000"], ["10", "1024"], "dot products, scalar build"),
+    ("simd_dot_simd", [], ["2000"], ["10", "1024"], "dot products, -msimd128 (wasm_simd128.h)"),
 ]
 
 

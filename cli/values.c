@@ -76,9 +76,41 @@ static int parse_float(const char *s, int is64, uint64_t *bits) {
     return 0;
 }
 
-/* 0x and up to 32 hex digits: the 128 bits as one number, byte 0 the least significant. */
+/* SHAPE:L0,L1,...: the lanes of a v128 (i8x16, i16x8, i32x4, i64x2, f32x4, f64x2), lane 0
+ * first, each read as an integer or float of its width. */
+static int parse_v128_lanes(const char *s, uint8_t out[16]) {
+    static const struct { const char *name; int bits, is_float; } shapes[] = {
+        {"i8x16:", 8, 0}, {"i16x8:", 16, 0}, {"i32x4:", 32, 0},
+        {"i64x2:", 64, 0}, {"f32x4:", 32, 1}, {"f64x2:", 64, 1},
+    };
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+        size_t len = strlen(shapes[k].name);
+        if (strncasecmp(s, shapes[k].name, len) != 0) continue;
+        int bytes = shapes[k].bits / 8, lanes = 16 / bytes;
+        const char *p = s + len;
+        memset(out, 0, 16);
+        for (int i = 0; i < lanes; i++) {
+            char lane[64];
+            size_t n = strcspn(p, ",");
+            if (n == 0 || n >= sizeof lane || (p[n] == ',') != (i + 1 < lanes)) return -1;
+            memcpy(lane, p, n);
+            lane[n] = '\0';
+            uint64_t bits;
+            if (shapes[k].is_float ? parse_float(lane, bytes == 8, &bits)
+                                   : parse_int(lane, shapes[k].bits, &bits))
+                return -1;
+            memcpy(out + i * bytes, &bits, (size_t)bytes); /* little-endian, as wasm */
+            p += n + (p[n] == ',');
+        }
+        return *p ? -1 : 0;
+    }
+    return -1;
+}
+
+/* 0x and up to 32 hex digits: the 128 bits as one number, byte 0 the least significant;
+ * or SHAPE:lanes. */
 static int parse_v128(const char *s, uint8_t out[16]) {
-    if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) return -1;
+    if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) return parse_v128_lanes(s, out);
     s += 2;
     size_t n = strlen(s);
     if (n == 0 || n > 32) return -1;
@@ -133,7 +165,7 @@ int cli_parse_value(elvm_valtype t, const char *text, elvm_val *out, char *why, 
         case ELVM_I64: want = " (decimal or 0x hex, in range)"; break;
         case ELVM_F32:
         case ELVM_F64: want = " (decimal, hex float, inf, nan or nan:0xPAYLOAD)"; break;
-        case ELVM_V128: want = " (0x and up to 32 hex digits)"; break;
+        case ELVM_V128: want = " (0x and up to 32 hex digits, or lanes: i32x4:1,2,3,4)"; break;
         case ELVM_FUNCREF: want = " (only null)"; break;
         case ELVM_EXTERNREF: want = " (null or an integer)"; break;
         default: break;
@@ -175,9 +207,11 @@ void cli_format_value(const elvm_val *v, char *buf, size_t n) {
     case ELVM_F32: format_float(buf, n, "f32", v->of.f32_bits, 0); break;
     case ELVM_F64: format_float(buf, n, "f64", v->of.f64_bits, 1); break;
     case ELVM_V128: {
-        int k = snprintf(buf, n, "v128:0x");
-        for (int i = 15; i >= 0 && k >= 0 && (size_t)k < n; i--)
-            k += snprintf(buf + k, n - (size_t)k, "%02x", v->of.v128[i]);
+        /* as four i32 lanes, lane 0 first (the type does not say how it is used) */
+        int32_t l[4];
+        memcpy(l, v->of.v128, 16);
+        snprintf(buf, n, "v128:i32x4:%" PRId32 ",%" PRId32 ",%" PRId32 ",%" PRId32, l[0], l[1],
+                 l[2], l[3]);
         break;
     }
     case ELVM_FUNCREF:

@@ -260,11 +260,17 @@ static st_verdict perform(st_script *s, const cJSON *cmd, st_call *call) {
     return fail(s, "bad JSON: unknown action type \"%s\"", type);
 }
 
-static void append_results(char *buf, size_t cap, const st_call *call) {
+/* The results of `call`; with `want` (n expected values), each v128 in the lanes its
+ * expected value was written in. */
+static void append_results(char *buf, size_t cap, const st_call *call, const st_expect *want,
+                           int n) {
     st_appendf(buf, cap, "(");
     for (uint32_t i = 0; i < call->nresults; i++) {
         st_appendf(buf, cap, "%s", i ? ", " : "");
-        st_append_val(buf, cap, &call->results[i]);
+        if ((int)i < n)
+            st_append_val_like(buf, cap, &call->results[i], &want[i]);
+        else
+            st_append_val(buf, cap, &call->results[i]);
     }
     st_appendf(buf, cap, ")");
 }
@@ -348,7 +354,7 @@ static st_verdict cmd_assert_return(st_script *s, const cJSON *cmd) {
         st_append_expect(s->why, sizeof s->why, &want[i]);
     }
     st_appendf(s->why, sizeof s->why, "), got ");
-    append_results(s->why, sizeof s->why, &call);
+    append_results(s->why, sizeof s->why, &call, want, n);
     return ST_FAIL;
 }
 
@@ -364,7 +370,7 @@ static st_verdict expect_action_trap(st_script *s, const cJSON *cmd) {
         return v;
     if (call.err.status == ELVM_OK) {
         fail(s, "%s: expected trap \"%s\", got ", call.what, text);
-        append_results(s->why, sizeof s->why, &call);
+        append_results(s->why, sizeof s->why, &call, NULL, 0);
         return ST_FAIL;
     }
     if (call.err.status != ELVM_TRAP || !trap_text_matches(text, &call.err))

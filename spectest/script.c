@@ -5,8 +5,6 @@
 
 #include "spectest.h"
 
-static const char simd_reason[] = "simd: not yet implemented";
-
 /* A fresh store and linker per script, as in the reference interpreter: scripts must not
  * see each other's registrations. Returns 0, or -1 with the reason in s->why. */
 static int script_open(st_script *s, elvm_engine *engine, const char *dir, int verbose) {
@@ -46,21 +44,13 @@ static int is_listed(const int *list, size_t n, int idx) {
     return 0;
 }
 
-/* SIMD is not implemented yet: every command of a simd_* script is skipped, and elsewhere
- * any command that passes or expects a v128. Returns the reason, or NULL to run it. */
-static const char *skip_reason(int simd_script, const cJSON *cmd) {
-    if (simd_script || st_involves_v128(cmd))
-        return simd_reason;
-    return NULL;
-}
-
 void st_script_run(elvm_engine *engine, const char *dir, const char *name, const cJSON *commands,
                    int start, const int *noreplay, size_t nnoreplay, int verbose,
                    const st_sink *sink) {
     st_script s;
     char setup_error[ST_TEXT_SIZE];
     int ready = script_open(&s, engine, dir, verbose) == 0;
-    int simd_script = strncmp(name, "simd_", 5) == 0, idx = 0;
+    int idx = 0;
     const cJSON *cmd;
     snprintf(setup_error, sizeof setup_error, "%s", s.why);
 
@@ -69,7 +59,7 @@ void st_script_run(elvm_engine *engine, const char *dir, const char *name, const
     cJSON_ArrayForEach(cmd, commands) {
         if (idx >= start)
             break;
-        if (ready && !skip_reason(simd_script, cmd) && !is_listed(noreplay, nnoreplay, idx)) {
+        if (ready && !is_listed(noreplay, nnoreplay, idx)) {
             sink->replaying(sink->ctx, idx);
             st_command_run(&s, cmd);
         }
@@ -79,10 +69,7 @@ void st_script_run(elvm_engine *engine, const char *dir, const char *name, const
     st_host_set_verbose(verbose);
 
     for (; cmd; cmd = cmd->next, idx++) {
-        const char *reason = skip_reason(simd_script, cmd);
-        if (reason)
-            sink->result(sink->ctx, idx, ST_SKIP, reason);
-        else if (!ready)
+        if (!ready)
             sink->result(sink->ctx, idx, ST_FAIL, setup_error);
         else {
             st_verdict v = st_command_run(&s, cmd);

@@ -84,7 +84,8 @@ void st_appendf(char *buf, size_t cap, const char *fmt, ...) __attribute__((form
 /* Appends `name` with control bytes and the NUL mark escaped, so a report stays one line. */
 void st_append_name(char *buf, size_t cap, const char *name);
 
-/* Parses an argument {"type": T, "value": "N"}; returns 0, or -1 with the reason in `why`. */
+/* Parses an argument {"type": T, "value": "N"}, or {"type": "v128", "lane_type": L,
+ * "value": ["N", ...]}; returns 0, or -1 with the reason in `why`. */
 int st_parse_arg(const cJSON *json, elvm_val *out, char *why, size_t cap);
 
 /* One expected result: a value, or a pattern that several values satisfy. */
@@ -98,14 +99,19 @@ typedef enum {
 typedef struct st_expect {
     st_expect_kind kind;
     elvm_val val; /* the type always; the bits for ST_EXPECT_EXACT */
+    /* v128: the lanes as the script wrote them ("i8".."i64", "f32", "f64"), and what
+     * each lane expects (float lanes may be NaN patterns; the bits are in val) */
+    const char *lane_type;
+    unsigned lane_bytes;
+    st_expect_kind lanes[16];
 } st_expect;
 
 int st_parse_expect(const cJSON *json, st_expect *out, char *why, size_t cap);
 int st_expect_matches(const st_expect *e, const elvm_val *got);
 void st_append_expect(char *buf, size_t cap, const st_expect *e);
 void st_append_val(char *buf, size_t cap, const elvm_val *v);
-/* Nonzero if the command passes or expects a v128 value. */
-int st_involves_v128(const cJSON *cmd);
+/* A result `v`, a v128 written in the lanes `e` expects (st_append_val otherwise). */
+void st_append_val_like(char *buf, size_t cap, const elvm_val *v, const st_expect *e);
 
 /* ---- the spectest host module (host.c) --------------------------------------------------- */
 

@@ -110,10 +110,62 @@ static int parse_bits_of(elvm_valtype type, const char *s, elvm_val *out) {
         out->of.externref = (void *)(uintptr_t)(bits + 1);
         return 0;
     case ELVM_FUNCREF: /* the text format has no way to name a non-null funcref value */
-    case ELVM_V128:    /* SIMD commands are skipped before values are read */
+    case ELVM_V128:    /* read lane by lane: parse_v128 */
         return -1;
     }
     return -1;
+}
+
+/* The lane shapes of a v128 in wast2json: "lane_type" and one value string per lane. */
+static const struct {
+    const char *name, *shape;
+    unsigned bytes;
+    int is_float;
+} lane_types[] = {
+    {"i8", "i8x16", 1, 0},  {"i16", "i16x8", 2, 0}, {"i32", "i32x4", 4, 0},
+    {"i64", "i64x2", 8, 0}, {"f32", "f32x4", 4, 1}, {"f64", "f64x2", 8, 1},
+};
+
+static int lane_type_of(const char *name) {
+    for (int i = 0; name && i < (int)(sizeof lane_types / sizeof lane_types[0]); i++)
+        if (strcmp(name, lane_types[i].name) == 0)
+            return i;
+    return -1;
+}
+
+/* Fills out->of.v128 from {"lane_type": L, "value": [...]}, lane 0 first (little-endian).
+ * With `e` (an expected value), a float lane may be "nan:canonical" or "nan:arithmetic",
+ * recorded in e->lanes. */
+static int parse_v128(const cJSON *json, elvm_val *out, st_expect *e) {
+    const cJSON *values = cJSON_GetObjectItemCaseSensitive(json, "value"), *item;
+    int lt = lane_type_of(st_json_str(json, "lane_type"));
+    memset(out, 0, sizeof *out);
+    out->type = ELVM_V128;
+    if (lt < 0 || !cJSON_IsArray(values))
+        return -1;
+    unsigned bytes = lane_types[lt].bytes, lane = 0;
+    if (cJSON_GetArraySize(values) != (int)(16 / bytes))
+        return -1;
+    if (e) {
+        e->lane_type = lane_types[lt].shape;
+        e->lane_bytes = bytes;
+    }
+    cJSON_ArrayForEach(item, values) {
+        const char *s = cJSON_IsString(item) ? item->valuestring : NULL;
+        uint64_t bits = 0;
+        st_expect_kind kind = ST_EXPECT_EXACT;
+        if (e && lane_types[lt].is_float && s && strcmp(s, "nan:canonical") == 0)
+            kind = ST_EXPECT_NAN_CANONICAL;
+        else if (e && lane_types[lt].is_float && s && strcmp(s, "nan:arithmetic") == 0)
+            kind = ST_EXPECT_NAN_ARITHMETIC;
+        else if (parse_bits(s, bytes == 8 ? UINT64_MAX : (UINT64_C(1) << (8 * bytes)) - 1, &bits))
+            return -1;
+        if (e)
+            e->lanes[lane] = kind;
+        memcpy(out->of.v128 + lane * bytes, &bits, bytes); /* little-endian host */
+        lane++;
+    }
+    return 0;
 }
 
 /* ---- arguments and expected results ------------------------------------------------------ */
@@ -125,7 +177,7 @@ int st_parse_arg(const cJSON *json, elvm_val *out, char *why, size_t cap) {
         snprintf(why, cap, "bad JSON: argument of unknown type \"%s\"", type ? type : "");
         return -1;
     }
-    if (parse_bits_of(t, value, out)) {
+    if (t == ELVM_V128 ? parse_v128(json, out, NULL) : parse_bits_of(t, value, out)) {
         snprintf(why, cap, "bad JSON: unsupported %s argument \"%s\"", type, value ? value : "");
         return -1;
     }
@@ -154,6 +206,13 @@ int st_parse_expect(const cJSON *json, st_expect *out, char *why, size_t cap) {
         out->kind = ST_EXPECT_NONNULL;
         return 0;
     }
+    if (t == ELVM_V128) {
+        if (parse_v128(json, &out->val, out) == 0)
+            return 0;
+        snprintf(why, cap, "bad JSON: unsupported expected v128 of lane type \"%s\"",
+                 st_json_str(json, "lane_type") ? st_json_str(json, "lane_type") : "");
+        return -1;
+    }
     if (parse_bits_of(t, value, &out->val)) {
         snprintf(why, cap, "bad JSON: unsupported expected %s \"%s\"", type, value ? value : "");
         return -1;
@@ -162,20 +221,42 @@ int st_parse_expect(const cJSON *json, st_expect *out, char *why, size_t cap) {
 }
 
 /* Spec 4.3.3: a canonical NaN has only the top mantissa bit set; an arithmetic NaN has
- * at least that bit set. The sign is free in both. */
-static int nan_matches(st_expect_kind kind, const elvm_val *got) {
-    uint64_t bits, quiet, exp_and_payload;
-    if (got->type == ELVM_F32) {
-        bits = got->of.f32_bits & 0x7fffffffu;
+ * at least that bit set. The sign is free in both. `bits` is an f32 (`f64` false) or f64. */
+static int nan_bits_match(st_expect_kind kind, uint64_t bits, int f64) {
+    uint64_t quiet, exp_and_payload;
+    if (!f64) {
+        bits &= 0x7fffffffu;
         quiet = 0x7fc00000u;
     } else {
-        bits = got->of.f64_bits & 0x7fffffffffffffffull;
+        bits &= 0x7fffffffffffffffull;
         quiet = 0x7ff8000000000000ull;
     }
     exp_and_payload = bits & quiet;
     if (kind == ST_EXPECT_NAN_CANONICAL)
         return bits == quiet;
     return exp_and_payload == quiet;
+}
+
+static int nan_matches(st_expect_kind kind, const elvm_val *got) {
+    if (got->type == ELVM_F32)
+        return nan_bits_match(kind, got->of.f32_bits, 0);
+    return nan_bits_match(kind, got->of.f64_bits, 1);
+}
+
+/* A v128 lane by lane: exact bits, or a NaN pattern in a float lane. */
+static int v128_matches(const st_expect *e, const elvm_val *got) {
+    unsigned bytes = e->lane_bytes ? e->lane_bytes : 16;
+    for (unsigned lane = 0; lane < 16 / bytes; lane++) {
+        uint64_t g = 0;
+        memcpy(&g, got->of.v128 + lane * bytes, bytes);
+        if (e->lanes[lane] == ST_EXPECT_EXACT) {
+            if (memcmp(got->of.v128 + lane * bytes, e->val.of.v128 + lane * bytes, bytes))
+                return 0;
+        } else if (!nan_bits_match(e->lanes[lane], g, bytes == 8)) {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 int st_expect_matches(const st_expect *e, const elvm_val *got) {
@@ -202,27 +283,30 @@ int st_expect_matches(const st_expect *e, const elvm_val *got) {
     case ELVM_EXTERNREF:
         return got->of.externref == e->val.of.externref;
     case ELVM_V128:
-        return memcmp(got->of.v128, e->val.of.v128, 16) == 0;
-    }
-    return 0;
-}
-
-int st_involves_v128(const cJSON *cmd) {
-    const cJSON *action = cJSON_GetObjectItemCaseSensitive(cmd, "action");
-    const cJSON *lists[2] = {cJSON_GetObjectItemCaseSensitive(action, "args"),
-                             cJSON_GetObjectItemCaseSensitive(cmd, "expected")};
-    for (int i = 0; i < 2; i++) {
-        const cJSON *v;
-        cJSON_ArrayForEach(v, lists[i]) {
-            const char *type = st_json_str(v, "type");
-            if (type && strcmp(type, "v128") == 0)
-                return 1;
-        }
+        return v128_matches(e, got);
     }
     return 0;
 }
 
 /* ---- printing ---------------------------------------------------------------------------- */
+
+/* A v128 as "v128:i32x4:1,2,3,4": lanes as unsigned integers (float lanes: their bits),
+ * or the NaN pattern `kinds` expects of a lane. */
+static void append_lanes(char *buf, size_t cap, const elvm_val *v, const char *shape,
+                         unsigned bytes, const st_expect_kind *kinds) {
+    st_appendf(buf, cap, "v128:%s:", shape);
+    for (unsigned lane = 0; lane < 16 / bytes; lane++) {
+        uint64_t bits = 0;
+        memcpy(&bits, v->of.v128 + lane * bytes, bytes);
+        st_appendf(buf, cap, "%s", lane ? "," : "");
+        if (kinds && kinds[lane] == ST_EXPECT_NAN_CANONICAL)
+            st_appendf(buf, cap, "nan:canonical");
+        else if (kinds && kinds[lane] == ST_EXPECT_NAN_ARITHMETIC)
+            st_appendf(buf, cap, "nan:arithmetic");
+        else
+            st_appendf(buf, cap, "%" PRIu64, bits);
+    }
+}
 
 /* Integers as the testsuite writes them (unsigned), floats as a number and their bits,
  * externref N as N (undoing the +1 of parse_bits_of). */
@@ -257,12 +341,17 @@ void st_append_val(char *buf, size_t cap, const elvm_val *v) {
             st_appendf(buf, cap, "externref:null");
         return;
     case ELVM_V128:
-        st_appendf(buf, cap, "v128:");
-        for (int i = 0; i < 16; i++)
-            st_appendf(buf, cap, "%02x", v->of.v128[i]);
+        append_lanes(buf, cap, v, "i32x4", 4, NULL);
         return;
     }
     st_appendf(buf, cap, "<bad type 0x%x>", (unsigned)v->type);
+}
+
+void st_append_val_like(char *buf, size_t cap, const elvm_val *v, const st_expect *e) {
+    if (v->type == ELVM_V128 && e->val.type == ELVM_V128 && e->lane_bytes)
+        append_lanes(buf, cap, v, e->lane_type, e->lane_bytes, NULL);
+    else
+        st_append_val(buf, cap, v);
 }
 
 void st_append_expect(char *buf, size_t cap, const st_expect *e) {
@@ -278,7 +367,10 @@ void st_append_expect(char *buf, size_t cap, const st_expect *e) {
         st_appendf(buf, cap, "%s:non-null", type);
         return;
     case ST_EXPECT_EXACT:
-        st_append_val(buf, cap, &e->val);
+        if (e->val.type == ELVM_V128 && e->lane_bytes)
+            append_lanes(buf, cap, &e->val, e->lane_type, e->lane_bytes, e->lanes);
+        else
+            st_append_val(buf, cap, &e->val);
         return;
     }
 }

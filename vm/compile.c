@@ -140,8 +140,14 @@ static size_t emit_ab(ctx *c, uint32_t a, uint32_t b) {
 }
 static size_t emit_u64(ctx *c, uint64_t v) { return emit_cell(c, (cell){.u64 = v}); }
 
-/* dst = src; a copy right after another becomes one COPY2 (two moves, in order). */
-static void emit_copy(ctx *c, uint32_t dst, uint32_t src) {
+/* dst = src for a value of type `t`; a copy right after another becomes one COPY2 (two
+ * moves, in order). A v128 moves its two slots with V128_COPY, which pairs with nothing. */
+static void emit_copy(ctx *c, elvm_valtype t, uint32_t dst, uint32_t src) {
+    if (t == ELVM_V128) {
+        emit_h(c, H_V128_COPY);
+        emit_ab(c, dst, src);
+        return;
+    }
     if (c->copy_at) {
         size_t at = c->copy_at - 1;
         c->code[at].h = c->H[H_COPY2];
@@ -299,9 +305,7 @@ static void materialize(ctx *c, ventry *v) {
     if (!is_lazy(v)) return;
     if (live(c)) {
         if (v->cst) emit_const(c, v->canon, v->cval);
-        else {
-            emit_copy(c, v->canon, v->slot);
-        }
+        else emit_copy(c, v->type, v->canon, v->slot);
     }
     v->slot = v->canon;
     v->cst = false;
@@ -395,7 +399,7 @@ static void emit_label_copies(ctx *c, ctrl *l, uint32_t n) {
         if (v->cst) {
             emit_const(c, dst, v->cval);
         } else if (v->slot != dst) {
-            emit_copy(c, dst, v->slot);
+            emit_copy(c, v->type, dst, v->slot);
         }
         dst += elvm__slots_of(v->type);
     }
@@ -845,9 +849,7 @@ static void op_call(ctx *c, const functype *t, elvm_handler h, uint32_t a, uint3
         /* the arguments are materialized in their own slots: pop kept the entries */
         ventry *args = t->nparams ? &c->vals[c->nvals] : NULL;
         for (uint32_t i = 0; i < t->nparams; i++)
-            if (args[i].slot != args[i].canon) {
-                emit_copy(c, args[i].canon, args[i].slot);
-            }
+            if (args[i].slot != args[i].canon) emit_copy(c, args[i].type, args[i].canon, args[i].slot);
         emit_h(c, h);
         if (h == H_CALL_INDIRECT || h == H_CALL_INDIRECT_F) {
             emit_ab(c, a, b);
@@ -930,6 +932,165 @@ static void push_const(ctx *c, elvm_valtype t, uint64_t v) {
 }
 
 static elvm_handler load_store_handler(elvm_opcode op) { return handler_of[op]; }
+
+/* ---- SIMD (simd.def; handler layouts in interp_simd.h) ------------------------------------ */
+
+enum { SK_LOAD, SK_STORE, SK_LOAD_LANE, SK_STORE_LANE, SK_CONST, SK_SHUFFLE, SK_EXTRACT,
+       SK_REPLACE, SK_SPLAT, SK_UN, SK_BIN, SK_TERN, SK_SHIFT, SK_TEST };
+
+/* The handler of a shift by a constant (H_<shift>_IMM), H__COUNT for other kinds. */
+#define IMM_LOAD(n) H__COUNT
+#define IMM_STORE(n) H__COUNT
+#define IMM_LOAD_LANE(n) H__COUNT
+#define IMM_STORE_LANE(n) H__COUNT
+#define IMM_CONST(n) H__COUNT
+#define IMM_SHUFFLE(n) H__COUNT
+#define IMM_EXTRACT(n) H__COUNT
+#define IMM_REPLACE(n) H__COUNT
+#define IMM_SPLAT(n) H__COUNT
+#define IMM_UN(n) H__COUNT
+#define IMM_BIN(n) H__COUNT
+#define IMM_TERN(n) H__COUNT
+#define IMM_SHIFT(n) H_##n##_IMM
+#define IMM_TEST(n) H__COUNT
+
+static const struct { uint8_t kind, n; elvm_valtype t; elvm_handler h, h_imm; } simd_shape[OP__COUNT] = {
+#define SIMD(name, code, k, x, t) [OP_##name] = {SK_##k, x, ELVM_##t, H_##name, IMM_##k(name)},
+#include "simd.def"
+};
+
+/* A lane index immediate (one byte), below `lanes`. */
+static uint32_t lane_idx(ctx *c, uint32_t lanes) {
+    uint32_t l = elvm__r_u8(&c->r);
+    if (l >= lanes) FAIL(c, "invalid lane index %u", l);
+    return l;
+}
+
+/* Marks the instruction just emitted, whose destination is in cell `at`, as a simple op
+ * (a local.set right after it may retarget its destination). */
+static void simd_emitted(ctx *c, size_t op_at, size_t at) {
+    c->last_dst = at + 1;
+    c->last_op_at = op_at;
+    c->last_h = H__COUNT; /* fuses with nothing */
+}
+
+static void compile_simd(ctx *c, elvm_opcode op) {
+    uint32_t n = simd_shape[op].n;
+    elvm_valtype t = simd_shape[op].t;
+    elvm_handler h = simd_shape[op].h;
+    switch (simd_shape[op].kind) {
+    case SK_LOAD: case SK_LOAD_LANE: {
+        uint64_t off;
+        memarg(c, n, &off);
+        bool lane = simd_shape[op].kind == SK_LOAD_LANE;
+        uint32_t l = lane ? lane_idx(c, 16 / n) : 0;
+        ventry v = lane ? pop(c, ELVM_V128) : (ventry){0, 0, 0, false, 0};
+        ventry a = pop(c, ELVM_I32);
+        ventry *res = push(c, ELVM_V128);
+        if (live(c)) {
+            size_t op_at = emit_h(c, h);
+            size_t at = emit_ab(c, res->canon, a.slot);
+            emit_u64(c, off);
+            if (lane) emit_ab(c, v.slot, l);
+            simd_emitted(c, op_at, at);
+        }
+        break;
+    }
+    case SK_STORE: case SK_STORE_LANE: {
+        uint64_t off;
+        memarg(c, n, &off);
+        bool lane = simd_shape[op].kind == SK_STORE_LANE;
+        uint32_t l = lane ? lane_idx(c, 16 / n) : 0;
+        ventry v = pop(c, ELVM_V128);
+        ventry a = pop(c, ELVM_I32);
+        if (live(c)) {
+            emit_h(c, h);
+            emit_ab(c, a.slot, v.slot);
+            emit_u64(c, off);
+            if (lane) emit_ab(c, l, 0);
+        }
+        break;
+    }
+    case SK_CONST: case SK_SHUFFLE: {
+        uint8_t b[16];
+        memcpy(b, elvm__r_bytes(&c->r, 16), 16);
+        ventry x = {0, 0, 0, false, 0}, y = x;
+        if (simd_shape[op].kind == SK_SHUFFLE) {
+            for (int i = 0; i < 16; i++) {
+                if (b[i] >= 32) FAIL(c, "invalid lane index %u", b[i]);
+                /* for the handler: byte in bits 0-3, bit 7 if from the second operand */
+                b[i] = (uint8_t)((b[i] & 15) | (b[i] & 16) << 3);
+            }
+            y = pop(c, ELVM_V128);
+            x = pop(c, ELVM_V128);
+        }
+        uint64_t lo, hi;
+        memcpy(&lo, b, 8);
+        memcpy(&hi, b + 8, 8);
+        ventry *res = push(c, ELVM_V128);
+        if (live(c)) {
+            size_t op_at = emit_h(c, h);
+            size_t at = emit_ab(c, res->canon, x.slot);
+            if (simd_shape[op].kind == SK_SHUFFLE) emit_ab(c, y.slot, 0);
+            emit_u64(c, lo);
+            emit_u64(c, hi);
+            simd_emitted(c, op_at, at);
+        }
+        break;
+    }
+    case SK_EXTRACT: {
+        uint32_t l = lane_idx(c, n);
+        ventry a = pop(c, ELVM_V128);
+        simple_result(c, h, t, a.slot, l, true);
+        break;
+    }
+    case SK_REPLACE: {
+        uint32_t l = lane_idx(c, n);
+        ventry x = pop(c, t);
+        ventry a = pop(c, ELVM_V128);
+        simple_result(c, h, ELVM_V128, a.slot, x.slot, true);
+        if (live(c)) c->code[c->ncode - 1].s.b = l;
+        break;
+    }
+    case SK_SPLAT: {
+        ventry x = pop(c, t);
+        simple_result(c, h, ELVM_V128, x.slot, 0, false);
+        break;
+    }
+    case SK_UN: case SK_TEST: {
+        ventry a = pop(c, ELVM_V128);
+        simple_result(c, h, t, a.slot, 0, false);
+        break;
+    }
+    case SK_SHIFT: {
+        ventry b = pop_k(c, ELVM_I32);
+        if (b.cst) {
+            /* a constant count: reduced modulo the lane width (n bits) now */
+            ventry a = pop(c, ELVM_V128);
+            simple_result(c, simd_shape[op].h_imm, ELVM_V128, a.slot, (uint32_t)b.cval & (n - 1), true);
+            break;
+        }
+        ventry a = pop(c, ELVM_V128);
+        simple_result(c, h, ELVM_V128, a.slot, b.slot, true);
+        break;
+    }
+    case SK_BIN: {
+        ventry b = pop(c, ELVM_V128);
+        ventry a = pop(c, ELVM_V128);
+        simple_result(c, h, ELVM_V128, a.slot, b.slot, true);
+        break;
+    }
+    case SK_TERN: {
+        ventry m = pop(c, ELVM_V128);
+        ventry b = pop(c, ELVM_V128);
+        ventry a = pop(c, ELVM_V128);
+        simple_result(c, h, ELVM_V128, a.slot, b.slot, true);
+        if (live(c)) c->code[c->ncode - 1].s.b = m.slot;
+        break;
+    }
+    default: break;
+    }
+}
 
 static void compile_body(ctx *c) {
     elvm_module *m = c->m;
@@ -1031,7 +1192,7 @@ static void compile_body(ctx *c) {
             }
             ventry *res = push(c, t);
             if (live(c)) {
-                emit_h(c, H_SELECT);
+                emit_h(c, t == ELVM_V128 ? H_V128_SELECT : H_SELECT);
                 size_t at = emit_ab(c, res->canon, cond.slot);
                 emit_ab(c, a.slot, b.slot);
                 c->last_dst = at + 1;
@@ -1062,7 +1223,7 @@ static void compile_body(ctx *c) {
                 } else if (fresh && refs_before == c->nlazy) {
                     c->code[last - 1].s.a = ls; /* the producer writes the local itself */
                 } else if (v.slot != ls) {
-                    emit_copy(c, ls, v.slot);
+                    emit_copy(c, t, ls, v.slot);
                 }
             }
             if (op == OP_LOCAL_TEE) {
@@ -1078,7 +1239,8 @@ static void compile_body(ctx *c) {
         case OP_GLOBAL_GET: {
             uint32_t g = r_u32(c);
             if (g >= m->nglobals) FAIL(c, "unknown global %u", g);
-            simple_result(c, H_GLOBAL_GET, m->globals[g].type, g, 0, false);
+            elvm_valtype t = m->globals[g].type;
+            simple_result(c, t == ELVM_V128 ? H_V128_GLOBAL_GET : H_GLOBAL_GET, t, g, 0, false);
             /* GLOBAL_GET's layout is d|globalidx: simple_result wrote (canon, g) */
             break;
         }
@@ -1088,7 +1250,7 @@ static void compile_body(ctx *c) {
             if (!m->globals[g].mut) FAIL(c, "global is immutable");
             ventry v = pop(c, m->globals[g].type);
             if (live(c)) {
-                emit_h(c, H_GLOBAL_SET);
+                emit_h(c, m->globals[g].type == ELVM_V128 ? H_V128_GLOBAL_SET : H_GLOBAL_SET);
                 emit_ab(c, v.slot, g);
             }
             break;
@@ -1224,6 +1386,10 @@ static void compile_body(ctx *c) {
             push_const(c, t, v);
             break;
         }
+#define SIMD(n, code, k, x, t) case OP_##n:
+#include "simd.def"
+            compile_simd(c, op);
+            break;
         case OP_REF_NULL: push_const(c, elvm__r_reftype(r), 0); break;
         case OP_REF_IS_NULL: {
             ventry v = pop(c, 0); /* any type; a lazy ref.null gets written to its slot */

@@ -5,8 +5,9 @@
 
 #include "module.h"
 
-/* opcode of a byte (index < 0x100) or of 0xFC nn (index 0x100 + nn); 0 is "illegal" */
-static const uint16_t opcode_index[0x200] = {
+/* opcode of a byte (index < 0x100), of 0xFC nn (index 0x100 + nn) or of 0xFD nn (index
+ * 0x200 + nn); 0 is "illegal" */
+static const uint16_t opcode_index[0x300] = {
 #define IDX(c) ((c) > 0xFF ? 0x100 + ((c)&0xFF) : (c))
 #define OP_SPECIAL(n, c) [IDX(c)] = OP_##n + 1,
 #define OP_UN(n, c, a, r) [IDX(c)] = OP_##n + 1,
@@ -20,18 +21,21 @@ static const uint16_t opcode_index[0x200] = {
 #undef OP_LOAD
 #undef OP_STORE
 #undef IDX
+#define SIMD(n, c, k, x, t) [0x200 + (c)] = OP_##n + 1,
+#include "simd.def"
 };
 
 elvm_opcode elvm__r_opcode(reader *r) {
     uint8_t b = elvm__r_u8(r);
     unsigned idx = b;
-    if (b == 0xFC) {
+    if (b == 0xFC || b == 0xFD) {
         uint32_t sub = elvm__r_u32(r);
-        if (sub > 0xFF) elvm__rfail(r, ELVM_MALFORMED, "illegal opcode 0xfc %u", sub);
-        idx = 0x100 + sub;
+        if (sub > 0xFF) elvm__rfail(r, ELVM_MALFORMED, "illegal opcode 0x%02x %u", b, sub);
+        idx = (b == 0xFC ? 0x100 : 0x200) + sub;
     }
     if (!opcode_index[idx]) {
-        if (b == 0xFC) elvm__rfail(r, ELVM_MALFORMED, "illegal opcode 0xfc %u", idx - 0x100);
+        if (b == 0xFC || b == 0xFD)
+            elvm__rfail(r, ELVM_MALFORMED, "illegal opcode 0x%02x %u", b, idx & 0xFF);
         r->p--;
         elvm__rfail(r, ELVM_MALFORMED, "illegal opcode 0x%02x", b);
     }
@@ -96,6 +100,23 @@ void elvm__skip_immediates(reader *r, elvm_opcode op) {
         elvm__r_u32(r);
         elvm__r_u32(r);
         break;
+    /* SIMD: memarg, memarg and lane, 16 bytes, or a lane (simd.def) */
+#define SKIP_LOAD() elvm__r_u32(r); elvm__r_u32(r)
+#define SKIP_STORE() SKIP_LOAD()
+#define SKIP_LOAD_LANE() SKIP_LOAD(); elvm__r_u8(r)
+#define SKIP_STORE_LANE() SKIP_LOAD_LANE()
+#define SKIP_CONST() elvm__r_bytes(r, 16)
+#define SKIP_SHUFFLE() elvm__r_bytes(r, 16)
+#define SKIP_EXTRACT() elvm__r_u8(r)
+#define SKIP_REPLACE() elvm__r_u8(r)
+#define SKIP_SPLAT()
+#define SKIP_UN()
+#define SKIP_BIN()
+#define SKIP_TERN()
+#define SKIP_SHIFT()
+#define SKIP_TEST()
+#define SIMD(n, c, k, x, t) case OP_##n: SKIP_##k(); break;
+#include "simd.def"
     default: break;
     }
 }
@@ -195,7 +216,7 @@ static globaltype r_globaltype(reader *r) {
  * is left for validation to reject ("constant expression required" / "type mismatch"). */
 
 static constexpr_ r_constexpr(reader *r, elvm_module *m, bool *bad_type_or_nonconst) {
-    constexpr_ e = {OP_NOP, 0, 0};
+    constexpr_ e = {OP_NOP, 0, 0, 0};
     uint32_t count = 0;
     bool nonconst = false;
     for (;;) {
@@ -210,6 +231,13 @@ static constexpr_ r_constexpr(reader *r, elvm_module *m, bool *bad_type_or_nonco
             break;
         }
         case OP_F64_CONST: memcpy(&e.value, elvm__r_bytes(r, 8), 8); e.type = ELVM_F64; break;
+        case OP_V128_CONST: {
+            const uint8_t *b = elvm__r_bytes(r, 16);
+            memcpy(&e.value, b, 8);
+            memcpy(&e.value_hi, b + 8, 8);
+            e.type = ELVM_V128;
+            break;
+        }
         case OP_GLOBAL_GET: e.value = elvm__r_u32(r); e.type = 0; break;
         case OP_REF_NULL: e.type = elvm__r_reftype(r); break;
         case OP_REF_FUNC:
@@ -388,7 +416,7 @@ static void sec_elem(reader *r, elvm_module *m) {
             if (exprs) s->items[k] = r_constexpr(r, m, &bad);
             else {
                 uint32_t f = elvm__r_u32(r);
-                s->items[k] = (constexpr_){OP_REF_FUNC, f, ELVM_FUNCREF};
+                s->items[k] = (constexpr_){OP_REF_FUNC, f, ELVM_FUNCREF, 0};
                 if (f < m->nfuncs) m->func_declared[f] = true;
             }
         }

@@ -26,7 +26,15 @@ static const char *const handler_names[H__COUNT] = {
     [H_BR_##n##_F] = "BR_" #n "_F", [H_BR_##n##_IMM_F] = "BR_" #n "_IMM_F",
     ELVM_CMP_OPS(ELVM_X)
 #undef ELVM_X
+#define SIMD(n, c, k, x, t) [H_##n] = #n,
+#define SIMD_INTERNAL(n) [H_##n] = #n,
+#include "simd.def"
 };
+
+/* SIMD instructions: cells by kind (layouts in interp_simd.h) */
+enum { SC_LOAD = 3, SC_STORE = 3, SC_LOAD_LANE = 4, SC_STORE_LANE = 4, SC_CONST = 4,
+       SC_SHUFFLE = 5, SC_EXTRACT = 3, SC_REPLACE = 3, SC_SPLAT = 2, SC_UN = 2, SC_BIN = 3,
+       SC_TERN = 3, SC_SHIFT = 3, SC_TEST = 2 };
 
 static int handler_id(const void *h) {
     const void *const *t = elvm__handler_table();
@@ -48,6 +56,9 @@ static size_t cells_of(int id, const cell *pc) {
     case H_BR_F: case H_BR_LOOP_F: return 3;
     case H_BR_IF_F: case H_BR_UNLESS_F: return 4;
     case H_TABLE_COPY: case H_TABLE_INIT: return 4;
+    case H_V128_COPY: case H_V128_GLOBAL_GET: case H_V128_GLOBAL_SET: return 2;
+#define SIMD(n, c, k, x, t) case H_##n: return SC_##k;
+#include "simd.def"
     default: break;
     }
 #define ELVM_X(n, f, op, inv)                                                  \

@@ -68,6 +68,13 @@ static slot eval_const(elvm_instance *inst, const constexpr_ *e) {
     return s;
 }
 
+/* The high half of a v128 constant expression (v128.const, or global.get of a v128). */
+static slot eval_const_hi(elvm_instance *inst, const constexpr_ *e) {
+    slot s;
+    s.u64 = e->op == OP_GLOBAL_GET ? inst->globals[e->value]->val_hi.u64 : e->value_hi;
+    return s;
+}
+
 static elvm_instance *fail_nomem(elvm_error *err) {
     elvm__fail(err, ELVM_NOMEM, "out of memory while instantiating");
     return NULL;
@@ -160,7 +167,8 @@ elvm_instance *elvm_instance_new(elvm_store *s, elvm_module *m, const elvm_exter
     }
     for (uint32_t i = 0; ng < m->nglobals; ng++, i++) {
         const global_def *g = &m->global_defs[i];
-        elvm_val v = elvm__slot_to_val(eval_const(inst, &g->init), g->type.type);
+        slot sv[2] = {eval_const(inst, &g->init), eval_const_hi(inst, &g->init)};
+        elvm_val v = elvm__slots_to_val(sv, g->type.type);
         inst->globals[ng] = elvm_global_new(s, v, g->type.mut);
         if (!inst->globals[ng]) return fail_nomem(err);
     }

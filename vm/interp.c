@@ -63,6 +63,8 @@ TRUNC_SAT(sat_u64_f32, float, uint64_t, -1.0f, 18446744073709551616.0f, 0, UINT6
 TRUNC_SAT(sat_i64_f64, double, int64_t, -9223372036854777856.0, 9223372036854775808.0, INT64_MIN, INT64_MAX)
 TRUNC_SAT(sat_u64_f64, double, uint64_t, -1.0, 18446744073709551616.0, 0, UINT64_MAX)
 
+#include "simd.h"
+
 /* ---- host calls --------------------------------------------------------------------------- */
 
 struct elvm_caller {
@@ -106,7 +108,7 @@ static int call_host(elvm_store *s, elvm_instance *inst, elvm_func *fn, slot *ar
     elvm_val *results = args + n;
     uint32_t k = 0;
     for (uint32_t i = 0; i < t->nparams; i++) {
-        args[i] = elvm__slot_to_val(argp[k], t->params[i]);
+        args[i] = elvm__slots_to_val(argp + k, t->params[i]);
         k += elvm__slots_of(t->params[i]);
     }
     for (uint32_t i = 0; i < t->nresults; i++) results[i] = (elvm_val){.type = t->results[i]};
@@ -115,7 +117,7 @@ static int call_host(elvm_store *s, elvm_instance *inst, elvm_func *fn, slot *ar
     if (rc == 0) {
         k = 0;
         for (uint32_t i = 0; i < t->nresults; i++) {
-            argp[k] = elvm__val_to_slot(results[i]);
+            elvm__val_to_slots(results[i], argp + k);
             k += elvm__slots_of(t->results[i]);
         }
     }
@@ -147,7 +149,11 @@ static void record_backtrace(elvm_store *s, const frame *top, const frame *base)
 #else
 #define DISPATCH() goto dispatch
 #endif
+#ifdef ELVM_COMPUTED_GOTO
 #define OP(name) case H_##name: L_##name:
+#else
+#define OP(name) case H_##name:
+#endif
 #define NEXT(n) do { pc += (n); DISPATCH(); } while (0)
 #define TRAP(k) do { trap = ELVM_TRAP_##k; goto trapped; } while (0)
 
@@ -340,6 +346,9 @@ static elvm_status interp(elvm_store *s, elvm_func *fn, slot *args, const void *
 #define ELVM_X(n, f, op, inv) ENTRY(BR_##n) ENTRY(BR_##n##_IMM) ENTRY(BR_##n##_F) ENTRY(BR_##n##_IMM_F)
         ELVM_CMP_OPS(ELVM_X)
 #undef ELVM_X
+#define SIMD(n, c, k, x, t) ENTRY(n)
+#define SIMD_INTERNAL(n) ENTRY(n)
+#include "simd.def"
     };
 #undef ENTRY
     if (table_out) {
@@ -800,6 +809,7 @@ dispatch:
     STOREOP(I64_STORE8, uint8_t, 1, u64)
     STOREOP(I64_STORE16, uint16_t, 2, u64)
     STOREOP(I64_STORE32, uint32_t, 4, u64)
+#include "interp_simd.h"
     default: break;
     }
     /* not reached: every cell holds a handler */

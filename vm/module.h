@@ -6,7 +6,8 @@
 
 #include "internal.h"
 
-/* Opcodes: the dense enum of opcodes.def (the 0xFC prefix space follows the single bytes). */
+/* Opcodes: the dense enum of opcodes.def (the 0xFC prefix space follows the single bytes),
+ * then simd.def (0xFD). */
 typedef enum {
 #define OP_SPECIAL(n, c) OP_##n,
 #define OP_UN(n, c, a, r) OP_##n,
@@ -19,6 +20,8 @@ typedef enum {
 #undef OP_BIN
 #undef OP_LOAD
 #undef OP_STORE
+#define SIMD(n, c, k, x, t) OP_##n,
+#include "simd.def"
     OP__COUNT
 } elvm_opcode;
 
@@ -63,6 +66,7 @@ typedef struct constexpr_ {
     elvm_opcode op;
     uint64_t value;  /* const bits, global or function index */
     elvm_valtype type; /* type it produces */
+    uint64_t value_hi; /* v128.const: the high 8 bytes (value holds the low ones) */
 } constexpr_;
 
 typedef struct import_ {

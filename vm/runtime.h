@@ -9,7 +9,7 @@
 
 #include "module.h"
 
-/* A value in a frame slot. i32/f32 use the low half; v128 will take two slots. */
+/* A value in a frame slot. i32/f32 use the low half; v128 takes two slots (low bytes first). */
 typedef union slot {
     int32_t i32;
     uint32_t u32;
@@ -68,7 +68,8 @@ typedef union cell {
  *   H_<mem>..._G    the same without the bounds check, for memories with guard pages
  *   H_BR_<cmp>, H_BR_<cmp>_IMM   compare and branch if true
  *   ..._F           the branches of code compiled with fuel: they also charge each edge
- *   H_<internal>    the ops the compiler adds (copies, branches, calls, ...) */
+ *   H_<internal>    the ops the compiler adds (copies, branches, calls, ...)
+ *   H_<simd op>     every instruction of simd.def, and its internal v128 moves */
 typedef enum {
 #define OP_SPECIAL(n, c)
 #define OP_UN(n, c, a, r) H_##n,
@@ -89,6 +90,9 @@ typedef enum {
 #define ELVM_X(n, f, op, inv) H_BR_##n, H_BR_##n##_IMM, H_BR_##n##_F, H_BR_##n##_IMM_F,
     ELVM_CMP_OPS(ELVM_X)
 #undef ELVM_X
+#define SIMD(n, c, k, x, t) H_##n,
+#define SIMD_INTERNAL(n) H_##n,
+#include "simd.def"
     H__COUNT
 } elvm_handler;
 
@@ -137,6 +141,7 @@ struct elvm_table {
 struct elvm_global {
     globaltype type;
     slot val;
+    slot val_hi; /* v128: the high 8 bytes */
 };
 
 struct elvm_instance {
@@ -217,6 +222,9 @@ ELVM_HIDDEN void elvm__dump_code(const elvm_module *m, uint32_t defidx, FILE *ou
 ELVM_HIDDEN bool elvm__store_track(elvm_store *s, int kind, void *p);
 ELVM_HIDDEN slot elvm__val_to_slot(elvm_val v);
 ELVM_HIDDEN elvm_val elvm__slot_to_val(slot s, elvm_valtype t);
+/* The same for a value in its elvm__slots_of(type) slots (two for v128). */
+ELVM_HIDDEN void elvm__val_to_slots(elvm_val v, slot *out);
+ELVM_HIDDEN elvm_val elvm__slots_to_val(const slot *in, elvm_valtype t);
 ELVM_HIDDEN int64_t elvm__memory_grow(elvm_memory *m, uint64_t delta);
 ELVM_HIDDEN int64_t elvm__table_grow(elvm_table *t, uint64_t delta, void *init);
 ELVM_HIDDEN void elvm__trap_set(elvm_store *s, elvm_trap_kind kind, const char *detail);

@@ -207,6 +207,25 @@ elvm_val elvm__slot_to_val(slot s, elvm_valtype t) {
     return v;
 }
 
+void elvm__val_to_slots(elvm_val v, slot *out) {
+    if (v.type != ELVM_V128) {
+        out[0] = elvm__val_to_slot(v);
+        return;
+    }
+    memcpy(&out[0].u64, v.of.v128, 8);
+    memcpy(&out[1].u64, v.of.v128 + 8, 8);
+}
+
+elvm_val elvm__slots_to_val(const slot *in, elvm_valtype t) {
+    if (t != ELVM_V128) return elvm__slot_to_val(in[0], t);
+    elvm_val v;
+    memset(&v, 0, sizeof v);
+    v.type = t;
+    memcpy(v.of.v128, &in[0].u64, 8);
+    memcpy(v.of.v128 + 8, &in[1].u64, 8);
+    return v;
+}
+
 /* ---- functions ------------------------------------------------------------------------------ */
 
 elvm_func *elvm_func_new(elvm_store *s, const elvm_valtype *params, uint32_t nparams,
@@ -260,7 +279,7 @@ elvm_status elvm_func_call(elvm_store *s, elvm_func *f, const elvm_val *args, ui
         return ELVM_TRAP;
     }
     for (uint32_t i = 0; i < nargs; i++) {
-        base[k] = elvm__val_to_slot(args[i]);
+        elvm__val_to_slots(args[i], base + k);
         k += elvm__slots_of(t->params[i]);
     }
     slot *saved_top = s->stack_top;
@@ -269,7 +288,7 @@ elvm_status elvm_func_call(elvm_store *s, elvm_func *f, const elvm_val *args, ui
     if (st != ELVM_OK) return st;
     k = 0;
     for (uint32_t i = 0; i < nresults; i++) {
-        results[i] = elvm__slot_to_val(base[k], t->results[i]);
+        results[i] = elvm__slots_to_val(base + k, t->results[i]);
         k += elvm__slots_of(t->results[i]);
     }
     return ELVM_OK;
@@ -405,6 +424,14 @@ void elvm_table_type(const elvm_table *t, elvm_externtype *out) {
 
 /* ---- globals ----------------------------------------------------------------------------------- */
 
+/* v128 globals keep their high half in val_hi */
+static void global_write(elvm_global *g, elvm_val v) {
+    slot s[2] = {{.u64 = 0}, {.u64 = 0}};
+    elvm__val_to_slots(v, s);
+    g->val = s[0];
+    g->val_hi = s[1];
+}
+
 elvm_global *elvm_global_new(elvm_store *s, elvm_val init, int mutable_) {
     elvm_global *g = elvm__calloc(1, sizeof *g);
     if (!g || !elvm__store_track(s, OBJ_GLOBAL, g)) {
@@ -413,15 +440,18 @@ elvm_global *elvm_global_new(elvm_store *s, elvm_val init, int mutable_) {
     }
     g->type.type = init.type;
     g->type.mut = mutable_ != 0;
-    g->val = elvm__val_to_slot(init);
+    global_write(g, init);
     return g;
 }
 
-void elvm_global_get(const elvm_global *g, elvm_val *out) { *out = elvm__slot_to_val(g->val, g->type.type); }
+void elvm_global_get(const elvm_global *g, elvm_val *out) {
+    slot v[2] = {g->val, g->val_hi};
+    *out = elvm__slots_to_val(v, g->type.type);
+}
 
 elvm_status elvm_global_set(elvm_global *g, elvm_val v) {
     if (!g->type.mut || v.type != g->type.type) return ELVM_ARG;
-    g->val = elvm__val_to_slot(v);
+    global_write(g, v);
     return ELVM_OK;
 }
 

@@ -39,7 +39,7 @@ enum {
     W_I32_EQZ = 0x45, W_I32_LT_S = 0x48, W_I32_ADD = 0x6A, W_I32_SUB = 0x6B,
     W_BLOCKTYPE_EMPTY = 0x40,
     /* value types (spec 5.3.1) */
-    W_I32 = 0x7F, W_I64 = 0x7E, W_F32 = 0x7D, W_F64 = 0x7C, W_FUNCREF = 0x70,
+    W_I32 = 0x7F, W_I64 = 0x7E, W_F32 = 0x7D, W_F64 = 0x7C, W_V128 = 0x7B, W_FUNCREF = 0x70,
     W_EXTERNREF = 0x6F,
 };
 
@@ -137,7 +137,8 @@ static inline void wb_section(wb *b, uint8_t id, wb *content) {
 static inline void wb_header(wb *b) { WB_BYTES(b, 0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00); }
 
 /* ---- value types as letters ------------------------------------------------------------
- * i = i32, I = i64, f = f32, F = f64, r = funcref, e = externref: "ii" is (i32, i32). */
+ * i = i32, I = i64, f = f32, F = f64, v = v128, r = funcref, e = externref: "ii" is
+ * (i32, i32). */
 
 static inline uint8_t wb_valtype(char c) {
     switch (c) {
@@ -145,6 +146,7 @@ static inline uint8_t wb_valtype(char c) {
     case 'I': return W_I64;
     case 'f': return W_F32;
     case 'F': return W_F64;
+    case 'v': return W_V128;
     case 'r': return W_FUNCREF;
     case 'e': return W_EXTERNREF;
     }
