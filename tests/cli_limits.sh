@@ -17,30 +17,10 @@ WAT=tests/wat
 rm -rf "$T"
 mkdir -p "$T/data"
 
-pass=0
-fail=0
+TEST_TIMEOUT=60
+. "$(dirname "$0")/lib.sh"
 skip=0
-TO=""
-command -v timeout >/dev/null 2>&1 && TO="timeout 60"
-
-ok() { pass=$((pass + 1)); printf 'ok    %s\n' "$1"; }
 skipped() { skip=$((skip + 1)); printf 'skip  %s: %s\n' "$1" "$2"; }
-bad() {
-    fail=$((fail + 1))
-    printf 'FAIL  %s: %s\n' "$1" "$2"
-    for f in "$T/$1.out" "$T/$1.err"; do
-        [ -s "$f" ] && head -n 8 "$f" | sed "s|^|      $(basename "$f"): |"
-    done
-    return 0
-}
-
-# run NAME CMD...: stdout in $T/NAME.out, stderr in $T/NAME.err, status in $rc.
-run() {
-    name=$1
-    shift
-    $TO "$@" >"$T/$name.out" 2>"$T/$name.err"
-    rc=$?
-}
 
 # check NAME EXIT OUT ERR CMD...: wants exit status EXIT, stdout equal to OUT ("-":
 # anything) and stderr containing ERR ("-": anything).

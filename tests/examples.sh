@@ -18,28 +18,8 @@ T=$B/tests/examples              # outputs of this run
 DATA=examples/data
 mkdir -p "$NAT" "$T"
 
-pass=0
-fail=0
-TO=""
-command -v timeout >/dev/null 2>&1 && TO="timeout 120"
-
-ok() { pass=$((pass + 1)); printf 'ok    %s\n' "$1"; }
-bad() {
-    fail=$((fail + 1))
-    printf 'FAIL  %s: %s\n' "$1" "$2"
-    for f in "$T/$1.out" "$T/$1.err"; do
-        [ -s "$f" ] && head -n 8 "$f" | sed "s|^|      $(basename "$f"): |"
-    done
-    return 0
-}
-
-# run NAME CMD...: runs CMD with stdout in $T/NAME.out, stderr in $T/NAME.err, status in $rc.
-run() {
-    name=$1
-    shift
-    $TO "$@" >"$T/$name.out" 2>"$T/$name.err"
-    rc=$?
-}
+TEST_TIMEOUT=120
+. "$(dirname "$0")/lib.sh"
 
 # check NAME EXIT OUT ERR CMD...: runs CMD and wants exit status EXIT, stdout equal to the
 # file OUT ("-": anything), stderr containing the text ERR ("-": anything). ERR starting
