@@ -479,32 +479,19 @@ dispatch:
         pc = pc[2 + i].target;
         DISPATCH();
     }
-    /* [h][funcidx|argbase] */
-    OP(CALL) {
-        callee = inst->funcs[A1];
-        argbase = B1;
-        pc += 2;
-        goto do_call;
+    /* [h][funcidx|argbase]; _LOCAL: a function of this module (not an import); _F: in
+     * code compiled with fuel */
+#define CALL_BODY(next)                                                       \
+    {                                                                         \
+        callee = inst->funcs[A1];                                             \
+        argbase = B1;                                                         \
+        pc += 2;                                                              \
+        goto next;                                                            \
     }
-    /* [h][funcidx|argbase]: a function of this module (not an import) */
-    OP(CALL_LOCAL) {
-        callee = inst->funcs[A1];
-        argbase = B1;
-        pc += 2;
-        goto do_call_local;
-    }
-    OP(CALL_F) {
-        callee = inst->funcs[A1];
-        argbase = B1;
-        pc += 2;
-        goto do_call_f;
-    }
-    OP(CALL_LOCAL_F) {
-        callee = inst->funcs[A1];
-        argbase = B1;
-        pc += 2;
-        goto do_call_local_f;
-    }
+    OP(CALL) CALL_BODY(do_call)
+    OP(CALL_LOCAL) CALL_BODY(do_call_local)
+    OP(CALL_F) CALL_BODY(do_call_f)
+    OP(CALL_LOCAL_F) CALL_BODY(do_call_local_f)
     /* [h][typeidx|tableidx][idx|argbase] */
 #define CALL_INDIRECT_BODY(next)                                              \
     {                                                                         \
