@@ -145,3 +145,6 @@ include wasi/tests/wasi.mk
 
 # ---- benchmarks (bench/bench.mk: make bench, make bench-quick) ---------------------------
 -include bench/bench.mk
+
+# ---- fuzzing and differential testing (fuzz/fuzz.mk: fuzz-smoke, fuzz, difftest) ---------
+-include fuzz/fuzz.mk

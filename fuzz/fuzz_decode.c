@@ -1,0 +1,72 @@
+/* fuzz_decode.c: libFuzzer/AFL++ target: bytes -> elvm_module_new (decode, validate,
+ * compile), once without and once with fuel accounting (two code generators). A module
+ * must be accepted by both or by neither, and a rejection must say why. */
+#include "fuzz_common.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check_rejection(const elvm_error *err) {
+    switch (err->status) {
+    case ELVM_MALFORMED:
+    case ELVM_INVALID:
+    case ELVM_LIMIT:
+    case ELVM_NOMEM:
+        break;
+    default:
+        fprintf(stderr, "unexpected status %d: %s\n", err->status, err->msg);
+        abort();
+    }
+    if (!err->msg[0] || !memchr(err->msg, 0, sizeof err->msg)) abort();
+}
+
+/* Reads back everything the module describes, so ASan sees each array. */
+static void walk(const elvm_module *m) {
+    volatile size_t sum = 0;
+    for (uint32_t i = 0; i < elvm_module_num_imports(m); i++) {
+        elvm_import_desc d;
+        elvm_module_import(m, i, &d);
+        sum += d.module_len + d.name_len + (uint8_t)d.module[d.module_len] + (uint8_t)d.name[d.name_len];
+        for (uint32_t k = 0; d.type.kind == ELVM_EXTERN_FUNC && k < d.type.nparams; k++) sum += d.type.params[k];
+        for (uint32_t k = 0; d.type.kind == ELVM_EXTERN_FUNC && k < d.type.nresults; k++) sum += d.type.results[k];
+    }
+    for (uint32_t i = 0; i < elvm_module_num_exports(m); i++) {
+        elvm_export_desc d;
+        elvm_module_export(m, i, &d);
+        sum += d.name_len + (uint8_t)d.name[d.name_len];
+        for (uint32_t k = 0; d.type.kind == ELVM_EXTERN_FUNC && k < d.type.nparams; k++) sum += d.type.params[k];
+        for (uint32_t k = 0; d.type.kind == ELVM_EXTERN_FUNC && k < d.type.nresults; k++) sum += d.type.results[k];
+    }
+    elvm_module_stats st;
+    elvm_module_stats_get(m, &st);
+    sum += st.code_bytes;
+    (void)sum;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    static elvm_engine *plain, *fueled;
+    if (!plain) {
+        elvm_config cfg;
+        elvm_config_default(&cfg);
+        plain = elvm_engine_new(&cfg);
+        cfg.fuel = 1;
+        fueled = elvm_engine_new(&cfg);
+        if (!plain || !fueled) abort();
+    }
+    elvm_error e1, e2;
+    elvm_module *m1 = elvm_module_new(plain, data, size, &e1);
+    elvm_module *m2 = elvm_module_new(fueled, data, size, &e2);
+    if (!m1 != !m2) {
+        fprintf(stderr, "fuel changes validity: %s / %s\n", m1 ? "ok" : e1.msg, m2 ? "ok" : e2.msg);
+        abort();
+    }
+    if (m1) {
+        walk(m1);
+        elvm_module_free(m1);
+        elvm_module_free(m2);
+    } else {
+        check_rejection(&e1);
+        check_rejection(&e2);
+        if (e1.status != e2.status && e1.status != ELVM_NOMEM && e2.status != ELVM_NOMEM) abort();
+    }
+    return 0;
+}
