@@ -57,7 +57,8 @@ EXAMPLE_WASM = $(patsubst examples/%.c,build/examples/%.wasm,$(EXAMPLE_SRC))
 all: $(B)/elvm $(B)/elvm-attest $(B)/libelvm.a
 
 DEB_PKGS = gcc make clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt binaryen \
-           libcmocka-dev libssl-dev libcjson-dev nodejs g++ libtomlplusplus-dev
+           libcmocka-dev libssl-dev libcjson-dev nodejs g++ libtomlplusplus-dev \
+           libclang-rt-14-dev afl++ python3
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
