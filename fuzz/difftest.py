@@ -418,7 +418,8 @@ def main():
     ap.add_argument('--batch', type=int, default=40, help='modules per node process')
     args = ap.parse_args()
 
-    work = os.path.join(BUILD, 'work')
+    # one work folder per seed, so that runs with different seeds can go side by side
+    work = os.path.join(BUILD, 'work-%d' % args.seed)
     mismatch_dir = os.path.join(BUILD, 'mismatch')
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
