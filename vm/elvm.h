@@ -119,6 +119,34 @@ typedef struct elvm_val {
 
 const char *elvm_valtype_name(elvm_valtype t); /* "i32", ..., "funcref" */
 
+/* ---- allocator ------------------------------------------------------------------------ */
+
+/* Where the library's heap memory comes from: every allocation of vm/ (modules, compiled
+ * code, stores and what they own, linkers) goes through these three; linear memories are
+ * reserved with mmap and do not. `ud` is passed back on each call.
+ *   malloc(size, ud): `size` is never 0.
+ *   realloc(ptr, size, ud): `ptr` came from this allocator and is not NULL, `size` is
+ *       not 0; when it returns NULL the block must be left as it was (as C's realloc).
+ *   free(ptr, ud): `ptr` came from this allocator and is not NULL.
+ * Zeroed blocks are malloc + memset. NULL from malloc or realloc is "out of memory": the
+ * call that needed the block fails with ELVM_NOMEM (or returns NULL where it returns no
+ * status), frees what it made (a failed instantiation leaves its partial instance to the
+ * store, as any failed instantiation does) and the library stays usable. The functions
+ * are called from whichever threads use the library, concurrently when those do, never
+ * from a signal handler. */
+typedef struct elvm_allocator {
+    void *(*malloc)(size_t size, void *ud);
+    void *(*realloc)(void *ptr, size_t size, void *ud);
+    void (*free)(void *ptr, void *ud);
+    void *ud;
+} elvm_allocator;
+
+/* Sets the allocator of the whole process; `a` is copied (all three functions must be
+ * set), NULL restores the C library's. Call it while no engine, module, store or linker
+ * exists and no other thread is in the library: each block is freed by the allocator
+ * that made it. */
+void elvm_set_allocator(const elvm_allocator *a);
+
 /* ---- engine -------------------------------------------------------------------------- */
 
 typedef struct elvm_config {

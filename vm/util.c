@@ -5,10 +5,41 @@
 
 #include "internal.h"
 
-void *elvm__malloc(size_t n) { return malloc(n ? n : 1); }
-void *elvm__calloc(size_t count, size_t size) { return calloc(count ? count : 1, size ? size : 1); }
-void *elvm__realloc(void *p, size_t n) { return realloc(p, n ? n : 1); }
-void elvm__free(void *p) { free(p); }
+/* The embedder's allocator (elvm_set_allocator), or none: the C library's, called
+ * directly so large zeroed blocks (value stacks) keep calloc's untouched pages. */
+static elvm_allocator hook;
+static bool hooked;
+
+void elvm_set_allocator(const elvm_allocator *a) {
+    hooked = a != NULL;
+    if (a) hook = *a;
+}
+
+void *elvm__malloc(size_t n) {
+    if (!n) n = 1;
+    return hooked ? hook.malloc(n, hook.ud) : malloc(n);
+}
+
+void *elvm__calloc(size_t count, size_t size) {
+    if (!count) count = 1;
+    if (!size) size = 1;
+    if (!hooked) return calloc(count, size);
+    if (count > SIZE_MAX / size) return NULL;
+    void *p = hook.malloc(count * size, hook.ud);
+    if (p) memset(p, 0, count * size);
+    return p;
+}
+
+void *elvm__realloc(void *p, size_t n) {
+    if (!n) n = 1;
+    if (!hooked) return realloc(p, n);
+    return p ? hook.realloc(p, n, hook.ud) : hook.malloc(n, hook.ud);
+}
+
+void elvm__free(void *p) {
+    if (!hooked) free(p);
+    else if (p) hook.free(p, hook.ud);
+}
 
 char *elvm__strdup(const char *s) {
     size_t n = strlen(s) + 1;
