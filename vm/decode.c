@@ -262,8 +262,10 @@ static constexpr_ r_constexpr(reader *r, elvm_module *m, bool *bad_type_or_nonco
 /* ---- sections ---------------------------------------------------------------------- */
 
 static void sec_type(reader *r, elvm_module *m) {
-    m->ntypes = r_count(r, ELVM_MAX_TYPES, 3, "types");
-    m->types = r_alloc(r, m->ntypes, sizeof *m->types);
+    /* each count is set once its array exists: elvm_module_free walks them */
+    uint32_t n = r_count(r, ELVM_MAX_TYPES, 3, "types");
+    m->types = r_alloc(r, n, sizeof *m->types);
+    m->ntypes = n;
     for (uint32_t i = 0; i < m->ntypes; i++) {
         uint8_t form = elvm__r_u8(r);
         if (form != 0x60) {
@@ -288,8 +290,9 @@ static void sec_type(reader *r, elvm_module *m) {
 }
 
 static void sec_import(reader *r, elvm_module *m) {
-    m->nimports = r_count(r, ELVM_MAX_IMPORTS, 4, "imports");
-    m->imports = r_alloc(r, m->nimports, sizeof *m->imports);
+    uint32_t n = r_count(r, ELVM_MAX_IMPORTS, 4, "imports");
+    m->imports = r_alloc(r, n, sizeof *m->imports);
+    m->nimports = n;
     /* the imported types go straight into the module, which frees them on error */
     tabletype *tt = m->tables = r_alloc(r, m->nimports, sizeof *tt);
     elvm_limits *ml = m->mems = r_alloc(r, m->nimports, sizeof *ml);
@@ -368,8 +371,9 @@ static void sec_global(reader *r, elvm_module *m) {
 }
 
 static void sec_export(reader *r, elvm_module *m) {
-    m->nexports = r_count(r, ELVM_MAX_EXPORTS, 3, "exports");
-    m->exports = r_alloc(r, m->nexports, sizeof(export_));
+    uint32_t n = r_count(r, ELVM_MAX_EXPORTS, 3, "exports");
+    m->exports = r_alloc(r, n, sizeof(export_));
+    m->nexports = n;
     for (uint32_t i = 0; i < m->nexports; i++) {
         export_ *e = &m->exports[i];
         e->name = r_name(r, &e->name_len);
@@ -385,8 +389,9 @@ static void sec_export(reader *r, elvm_module *m) {
 }
 
 static void sec_elem(reader *r, elvm_module *m) {
-    m->nelems = r_count(r, ELVM_MAX_SEGMENTS, 1, "element segments");
-    m->elems = r_alloc(r, m->nelems, sizeof(elem_seg));
+    uint32_t n = r_count(r, ELVM_MAX_SEGMENTS, 1, "element segments");
+    m->elems = r_alloc(r, n, sizeof(elem_seg));
+    m->nelems = n;
     for (uint32_t i = 0; i < m->nelems; i++) {
         elem_seg *s = &m->elems[i];
         uint32_t flags = elvm__r_u32(r);
@@ -467,10 +472,11 @@ static void sec_code(reader *r, elvm_module *m) {
 }
 
 static void sec_data(reader *r, elvm_module *m) {
-    m->ndatas = r_count(r, ELVM_MAX_SEGMENTS, 1, "data segments");
-    if (m->has_datacount && m->datacount != m->ndatas)
+    uint32_t n = r_count(r, ELVM_MAX_SEGMENTS, 1, "data segments");
+    if (m->has_datacount && m->datacount != n)
         elvm__rfail(r, ELVM_MALFORMED, "data count and data section have inconsistent lengths");
-    m->datas = r_alloc(r, m->ndatas, sizeof(data_seg));
+    m->datas = r_alloc(r, n, sizeof(data_seg));
+    m->ndatas = n;
     for (uint32_t i = 0; i < m->ndatas; i++) {
         data_seg *d = &m->datas[i];
         uint32_t flags = elvm__r_u32(r);
@@ -487,14 +493,17 @@ static void sec_data(reader *r, elvm_module *m) {
 }
 
 /* The custom "name" section: function names for backtraces. A broken name section is
- * ignored, as the spec asks of custom sections. */
+ * ignored, as the spec asks of custom sections; running out of memory is not. */
 static void sec_names(reader *outer, elvm_module *m) {
     jmp_buf jb;
     reader r = *outer;
     elvm_error scratch;
     r.fail = &jb;
     r.err = &scratch;
-    if (setjmp(jb)) return;
+    if (setjmp(jb)) {
+        if (scratch.status == ELVM_NOMEM) elvm__rfail(outer, ELVM_NOMEM, "out of memory");
+        return;
+    }
     while (r.p < r.end) {
         uint8_t id = elvm__r_u8(&r);
         uint32_t size = elvm__r_u32(&r);
@@ -572,8 +581,9 @@ elvm_status elvm__decode(elvm_module *m, elvm_error *err) {
         switch (id) {
         case 0: {
             char *name = r_name(&s, NULL);
-            if (strcmp(name, "name") == 0) sec_names(&s, m);
+            bool is_names = strcmp(name, "name") == 0;
             elvm__free(name);
+            if (is_names) sec_names(&s, m);
             s.p = s.end;
             break;
         }
