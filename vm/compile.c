@@ -1489,7 +1489,6 @@ elvm_status elvm__compile_func(elvm_module *m, uint32_t defidx, elvm_error *err)
     c.fuel = m->engine->cfg.fuel;
     c.r = (reader){f->body, f->body_end, m->bytes, &jb, err, "code section",
                    (int32_t)(m->nfunc_imports + defidx)};
-    compiled_func *cf = NULL;
     if (setjmp(jb)) {
         elvm__free(c.local_slot);
         elvm__free(c.vals);
@@ -1500,7 +1499,6 @@ elvm_status elvm__compile_func(elvm_module *m, uint32_t defidx, elvm_error *err)
         elvm__free(c.tmpv);
         elvm__free(c.open);
         elvm__free(c.pend);
-        elvm__free(cf);
         return err ? err->status : ELVM_INVALID;
     }
     c.nlocals = c.type->nparams + f->nlocals;
@@ -1517,11 +1515,13 @@ elvm_status elvm__compile_func(elvm_module *m, uint32_t defidx, elvm_error *err)
     c.reach = true;
     compile_body(&c);
     finish_function(&c);
-    cf = elvm__calloc(1, sizeof *cf);
-    if (!cf) elvm__rfail(&c.r, ELVM_NOMEM, "out of memory");
+    /* cf last, when nothing can fail any more: a local set after setjmp does not survive
+     * the longjmp (it would leak) */
     cell *code = elvm__realloc(c.code, c.ncode * sizeof(cell));
     if (!code) elvm__rfail(&c.r, ELVM_NOMEM, "out of memory");
     c.code = code;
+    compiled_func *cf = elvm__calloc(1, sizeof *cf);
+    if (!cf) elvm__rfail(&c.r, ELVM_NOMEM, "out of memory");
     for (size_t i = 0; i < c.nrelocs; i++) code[c.relocs[i]].target = code + code[c.relocs[i]].u64;
     cf->code = code;
     cf->ncells = c.ncode;
