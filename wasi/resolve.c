@@ -131,6 +131,13 @@ static int open_walk(wasi_call *c, int dirfd, const char *path, int flags, int f
             *e = WASI_ERRNO_NOENT;
             goto out;
         }
+        /* O_CREAT of a last name with a trailing slash is EISDIR, as open(2) says before
+         * it looks at the name (only a `..` above the start is refused first) */
+        if (trailing_slash && (flags & O_CREAT) &&
+            !(len == 2 && s[0] == '.' && s[1] == '.' && wk.depth == 1)) {
+            *e = WASI_ERRNO_ISDIR;
+            goto out;
+        }
         if (len > NAME_MAX) {
             *e = WASI_ERRNO_NAMETOOLONG;
             goto out;
@@ -244,6 +251,13 @@ int elvm__wasi_open_beneath(wasi_call *c, int dirfd, const char *path, int flags
     if (path[0] == '/') {
         elvm__wasi_deny(c, "absolute path '%s'", path);
         *e = WASI_ERRNO_NOTCAPABLE;
+        return -1;
+    }
+    /* Refused before any lookup, as openat2 and open(2) (Linux >= 6.4) do: the walk would
+     * otherwise report a missing directory on the way instead, and older kernels create
+     * a regular file. */
+    if ((flags & O_CREAT) && (flags & O_DIRECTORY)) {
+        *e = WASI_ERRNO_INVAL;
         return -1;
     }
 #ifdef ELVM_HAVE_OPENAT2
