@@ -374,6 +374,15 @@ static void line_col(const char *text, const char *at, int *line, int *col) {
 }
 
 int cli_manifest_load(const char *path, run_opts *o) {
+    uint8_t *data;
+    size_t len;
+    if (cli_read_file(path, &data, &len)) return -1;
+    int r = cli_manifest_parse(path, (const char *)data, len, o);
+    free(data);
+    return r;
+}
+
+int cli_manifest_parse(const char *path, const char *text, size_t len, run_opts *o) {
     mctx c;
     memset(&c, 0, sizeof c);
     c.o = o;
@@ -383,13 +392,6 @@ int cli_manifest_load(const char *path, run_opts *o) {
         c.base = strndup(path, slash == path ? 1 : (size_t)(slash - path));
         if (!c.base) return fail(&c, "(top level)", "out of host memory");
     }
-    uint8_t *data;
-    size_t len;
-    if (cli_read_file(path, &data, &len)) {
-        free(c.base);
-        return -1;
-    }
-    char *text = (char *)data;
     size_t plen = strlen(path);
     int is_toml = plen >= 5 && strcmp(path + plen - 5, ".toml") == 0;
     cJSON *root;
@@ -415,7 +417,6 @@ int cli_manifest_load(const char *path, run_opts *o) {
     }
     if (root) r = read_manifest(&c, root);
     cJSON_Delete(root);
-    free(data);
     free(c.base);
     return r;
 }

@@ -108,6 +108,9 @@ int opts_merge(run_opts *m, run_opts *f);
 /* Reads the manifest at `path` (TOML if it ends in .toml, otherwise JSON) into `o`. On
  * failure prints "elvm: error: manifest PATH: KEY.PATH: why" and returns -1. */
 int cli_manifest_load(const char *path, run_opts *o);
+/* The same for `len` bytes of manifest text already read; `path` names it in messages,
+ * chooses the format and is what relative paths are relative to. */
+int cli_manifest_parse(const char *path, const char *text, size_t len, run_opts *o);
 
 /* ---- the log (log.c) ------------------------------------------------------------------------ */
 
