@@ -399,7 +399,10 @@ int cli_manifest_parse(const char *path, const char *text, size_t len, run_opts 
     if (is_toml) {
         char why[512];
         root = cli_toml_parse(text, len, why, sizeof why, &line, &col);
-        if (!root) cli_error(NULL, "manifest %s:%d:%d: invalid TOML: %s", path, line, col, why);
+        if (!root && line > 0)
+            cli_error(NULL, "manifest %s:%d:%d: invalid TOML: %s", path, line, col, why);
+        else if (!root)
+            cli_error(NULL, "manifest %s: invalid TOML: %s", path, why);
     } else {
         /* cJSON wants the terminating NUL to reject what follows the value */
         const char *end = NULL;

@@ -239,6 +239,15 @@ bad_manifest manifest.bad_json json '{"module": "app.wasm",}' "manifest.bad_json
 bad_manifest manifest.bad_toml toml '[limits' "manifest.bad_toml.toml:1:"
 bad_manifest manifest.bad_rule json '{"module": "app.wasm", "imports": {"deny": ["sock_accept"]}}' \
     "imports.deny[0]: expected MODULE.NAME"
+# found by fuzz/fuzz_manifest.c in toml++ 3.3.0 (cli/toml.cpp works around both): "[[[" broke
+# an assertion (elvm aborted), and a non-ASCII character where whitespace may come reached
+# __builtin_unreachable() (undefined behaviour; a SANITIZE=1 build aborted)
+bad_manifest manifest.toml_brackets toml '[[[a]]' \
+    "manifest.toml_brackets.toml: invalid TOML: the TOML parser gave up"
+bad_manifest manifest.toml_nonascii toml 'module = "app.wasm"
+x = 1¡' "manifest.toml_nonascii.toml:2:6: invalid TOML"
+bad_manifest manifest.toml_nonascii_string toml 's = """\
+§"""' "s: unknown key"
 
 # ---- the import policy -------------------------------------------------------------------
 printf '{"module": "app.wasm", "imports": {"deny": ["wasi_snapshot_preview1.sock_accept"]}}\n' >"$T/deny.json"
