@@ -96,7 +96,7 @@ int elvm_snp_derive_key(elvm_snp_backend b, const char *sim_keys_dir, const char
                           "has no key derivation", elvm__snp_dev_path);
             return -1;
         }
-        /* fall through */
+        __attribute__((fallthrough)); /* clang does not read a comment as the annotation */
     case ELVM_SNP_BACKEND_SEV_GUEST:
         /* VCEK root; the guest policy and launch measurement are mixed in, so another image or
          * a weaker policy gets another key. Not the TCB: a firmware update must not lose data. */
