@@ -132,9 +132,9 @@ static int open_walk(wasi_call *c, int dirfd, const char *path, int flags, int f
             goto out;
         }
         /* O_CREAT of a last name with a trailing slash is EISDIR, as open(2) says before
-         * it looks at the name (only a `..` above the start is refused first) */
-        if (trailing_slash && (flags & O_CREAT) &&
-            !(len == 2 && s[0] == '.' && s[1] == '.' && wk.depth == 1)) {
+         * it looks at the name; "." and ".." go on to be opened (EEXIST with O_EXCL) */
+        int dots = s[0] == '.' && (len == 1 || (len == 2 && s[1] == '.'));
+        if (trailing_slash && (flags & O_CREAT) && !dots) {
             *e = WASI_ERRNO_ISDIR;
             goto out;
         }
@@ -180,9 +180,10 @@ static int open_walk(wasi_call *c, int dirfd, const char *path, int flags, int f
         }
 
         /* The last component: open it, following a symlink only if asked (a trailing
-         * slash asks, as in POSIX). */
+         * slash asks, as in POSIX, and wants a directory: with O_CREAT only "." is left
+         * here, which is one, and O_DIRECTORY would make the flags invalid). */
         int fol = follow || trailing_slash;
-        int fl = flags | O_NOFOLLOW | (trailing_slash ? O_DIRECTORY : 0);
+        int fl = flags | O_NOFOLLOW | (trailing_slash && !(flags & O_CREAT) ? O_DIRECTORY : 0);
         int fd = openat(cur, comp, fl, 0666);
         if (fd >= 0) {
             /* O_PATH | O_NOFOLLOW opens a symlink itself rather than failing. */

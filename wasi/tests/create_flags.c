@@ -1,8 +1,9 @@
 /* create_flags.c: path_open's errno where O_CREAT meets a directory, which must not depend
  * on the resolver (found by fuzz/fuzz_wasi_path.c, where the two disagreed): O_CREAT of a
- * name with a trailing slash is EISDIR, whatever the name is, as open(2) says (the walk
- * said EINVAL); CREAT with DIRECTORY is EINVAL before any lookup, as openat2 says (the walk
- * said ENOENT or NOTCAPABLE for what it met on the way), and creates nothing.
+ * name with a trailing slash is EISDIR, as open(2) says (the walk said EINVAL), while "./"
+ * and "../" are opened as the directories they are (EEXIST with EXCL); CREAT with
+ * DIRECTORY is EINVAL before any lookup, as openat2 says (the walk said ENOENT or
+ * NOTCAPABLE for what it met on the way), and creates nothing.
  * DIRS: sandbox::/sandbox
  */
 #include <fcntl.h>
@@ -32,6 +33,12 @@ int main(void) {
     try_open("creat sub//newdir//", "sub//newdir//", creat);
     try_open("creat dangling/ (-> nowhere)", "dangling/", creat);
     try_open("creat ../ (above the preopen)", "../", creat);
+    /* "." and ".." are opened as they are: a directory, or EEXIST when it must be new */
+    try_open("creat ./", "./", creat);
+    try_open("creat|excl ./", "./", creat | __WASI_OFLAGS_EXCL);
+    try_open("creat|excl sub/../", "sub/../", creat | __WASI_OFLAGS_EXCL);
+    try_open("creat|excl sub/..", "sub/..", creat | __WASI_OFLAGS_EXCL);
+    try_open("creat|excl newdir/", "newdir/", creat | __WASI_OFLAGS_EXCL);
     T("stat newdir (not made)", stat("/sandbox/newdir", &st));
     T("stat nowhere (not made)", stat("/sandbox/nowhere", &st));
 
