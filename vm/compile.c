@@ -91,6 +91,8 @@ typedef struct ctx {
     size_t last_dst; /* index+1 of the dst cell of the last simple op, 0 none */
     size_t last_op_at; /* index of that op's handler cell */
     elvm_handler last_h; /* and its handler */
+    size_t acc_prod_at;   /* when last_h is an _RA form: where its producer is, */
+    elvm_handler acc_prod_h; /* and the producer's handler before it became an _R form */
     size_t copy_at;    /* index+1 of the last instruction if it is a lone COPY */
     /* fuel */
     uint64_t icount;     /* wasm instructions compiled in reachable code so far */
@@ -532,12 +534,118 @@ static bool is_fresh(const ctx *c, const ventry *v) {
            c->code[c->last_dst - 1].s.a == v->canon;
 }
 
+/* +1 encoded: 0 means "not a fusable compare" */
+static const uint16_t br_of[H__COUNT] = {
+#define ELVM_X(n, f, op, inv) [H_##n] = H_BR_##n + 1, [H_##n##_IMM] = H_BR_##n##_IMM + 1,
+    ELVM_CMP_OPS(ELVM_X)
+#undef ELVM_X
+};
+/* a compare-and-branch to its form that takes the first operand from the accumulator */
+static const uint16_t br_acc_of[H__COUNT] = {
+#define ELVM_X(n, f, op, inv) [H_BR_##n] = H_BR_##n##_RA + 1, \
+    [H_BR_##n##_IMM] = H_BR_##n##_IMM_RA + 1,
+    ELVM_CMP_OPS(ELVM_X)
+#undef ELVM_X
+};
+
+/* ---- the accumulator ---------------------------------------------------------------------
+ * A value that only the next instruction consumes need not go through its frame slot: the
+ * producer writes the interpreter's accumulator instead (its _R form) and the consumer reads
+ * it from there (_RA). Both keep their cell layouts, so fusing is a change of handlers and
+ * can be undone while the consumer is still the last instruction. Nothing can run between
+ * the two: a branch target clears last_dst (here()), so is_fresh fails across it. */
+
+/* +1 encoded, 0 when there is no such form */
+static const uint16_t acc_to_r[H__COUNT] = { /* the form that writes the accumulator */
+#define OP_SPECIAL(n, c)
+#define OP_UN(n, c, a, r) [H_##n] = H_##n##_R + 1, [H_##n##_RA] = H_##n##_RA_R + 1,
+#define OP_BIN(n, c, a, r) [H_##n] = H_##n##_R + 1, [H_##n##_RA] = H_##n##_RA_R + 1, \
+    [H_##n##_IMM] = H_##n##_IMM_R + 1, [H_##n##_IMM_RA] = H_##n##_IMM_RA_R + 1,
+#define OP_LOAD(n, c, t, b) [H_##n] = H_##n##_R + 1, [H_##n##_ADD] = H_##n##_ADD_R + 1, \
+    [H_##n##_ADDI] = H_##n##_ADDI_R + 1, [H_##n##_G] = H_##n##_G_R + 1, \
+    [H_##n##_ADD_G] = H_##n##_ADD_G_R + 1, [H_##n##_ADDI_G] = H_##n##_ADDI_G_R + 1, \
+    [H_##n##_RA] = H_##n##_RA_R + 1, [H_##n##_G_RA] = H_##n##_G_RA_R + 1,
+#define OP_STORE(n, c, t, b)
+#include "opcodes.def"
+#undef OP_UN
+#undef OP_BIN
+#undef OP_LOAD
+#undef OP_STORE
+#define OP_UN(n, c, a, r) [H_##n] = H_##n##_RA + 1,
+#define OP_BIN(n, c, a, r) [H_##n] = H_##n##_RA + 1, [H_##n##_IMM] = H_##n##_IMM_RA + 1,
+#define OP_LOAD(n, c, t, b) [H_##n] = H_##n##_RA + 1, [H_##n##_G] = H_##n##_G_RA + 1,
+#define OP_STORE(n, c, t, b) [H_##n] = H_##n##_RV + 1, [H_##n##_G] = H_##n##_G_RV + 1,
+};
+static const uint16_t acc_from[H__COUNT] = { /* the form that reads it */
+#include "opcodes.def"
+#undef OP_UN
+#undef OP_BIN
+#undef OP_LOAD
+#undef OP_STORE
+#define OP_UN(n, c, a, r) [H_##n##_RA] = H_##n + 1,
+#define OP_BIN(n, c, a, r) [H_##n##_RA] = H_##n + 1, [H_##n##_IMM_RA] = H_##n##_IMM + 1,
+#define OP_LOAD(n, c, t, b) [H_##n##_RA] = H_##n + 1, [H_##n##_G_RA] = H_##n##_G + 1,
+#define OP_STORE(n, c, t, b) [H_##n##_RV] = H_##n + 1, [H_##n##_G_RV] = H_##n##_G + 1,
+};
+static const uint16_t acc_plain[H__COUNT] = { /* an _RA/_RV form back to the slot form */
+#include "opcodes.def"
+#undef OP_SPECIAL
+#undef OP_UN
+#undef OP_BIN
+#undef OP_LOAD
+#undef OP_STORE
+};
+
+/* If `v`, about to be consumed, is the fresh result of an op with an _R form, switches that
+ * op to it; the caller then emits its consumer in the _RA form. */
+static bool fuse_acc(ctx *c, const ventry *v) {
+    if (!live(c) || !is_fresh(c, v) || c->last_h >= H__COUNT || !acc_to_r[c->last_h])
+        return false;
+    c->acc_prod_at = c->last_op_at;
+    c->acc_prod_h = c->last_h;
+    c->code[c->last_op_at].h = c->H[acc_to_r[c->last_h] - 1];
+    return true;
+}
+
+/* The last op's handler as if it had not been fused with its producer. */
+static elvm_handler last_plain(const ctx *c) {
+    elvm_handler h = c->last_h;
+    return h < H__COUNT && acc_plain[h] ? (elvm_handler)(acc_plain[h] - 1) : h;
+}
+
+/* Undoes fuse_acc for the last op (before another fusion takes it out of the code and
+ * reads its operands from their slots). */
+static void unfuse_acc(ctx *c) {
+    if (c->last_h >= H__COUNT || !acc_plain[c->last_h]) return;
+    c->code[c->acc_prod_at].h = c->H[c->acc_prod_h];
+    c->last_h = (elvm_handler)(acc_plain[c->last_h] - 1);
+    c->code[c->last_op_at].h = c->H[c->last_h];
+}
+
+/* Ops whose operands may swap, so a fresh second operand can come from the accumulator
+ * too. For float add and mul, swapping changes only which of two NaN operands propagates,
+ * which the spec leaves open (4.3.3): the result is still deterministic for the code. */
+static bool commutes(elvm_opcode op) {
+    switch (op) {
+    case OP_I32_ADD: case OP_I32_MUL: case OP_I32_AND: case OP_I32_OR: case OP_I32_XOR:
+    case OP_I64_ADD: case OP_I64_MUL: case OP_I64_AND: case OP_I64_OR: case OP_I64_XOR:
+    case OP_F32_ADD: case OP_F32_MUL: case OP_F64_ADD: case OP_F64_MUL:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* A binary op, with the second operand folded into an immediate when it is a constant. */
 static void binop(ctx *c, elvm_opcode op, elvm_valtype in, elvm_valtype out) {
     ventry b = pop_k(c, in);
     ventry a = pop(c, in);
+    bool may_acc = true;
     if (b.cst && live(c)) {
         elvm_handler h = (elvm_handler)(handler_of[op] + 1); /* H_<op>_IMM follows H_<op> */
+        if (may_acc && fuse_acc(c, &a)) h = (elvm_handler)(acc_from[h] - 1);
+        size_t prod_at = c->acc_prod_at;
+        elvm_handler prod_h = c->acc_prod_h;
         ventry *r = push(c, out);
         size_t op_at = emit_h(c, h);
         size_t at = emit_ab(c, r->canon, a.slot);
@@ -545,6 +653,8 @@ static void binop(ctx *c, elvm_opcode op, elvm_valtype in, elvm_valtype out) {
         c->last_dst = at + 1;
         c->last_op_at = op_at;
         c->last_h = h;
+        c->acc_prod_at = prod_at;
+        c->acc_prod_h = prod_h;
         return;
     }
     if (b.cst) b.slot = b.canon; /* dead code: nothing is emitted */
@@ -552,7 +662,8 @@ static void binop(ctx *c, elvm_opcode op, elvm_valtype in, elvm_valtype out) {
         /* x * y + z in one handler when an operand is the product just computed */
         elvm_handler mul = op == OP_F32_ADD ? H_F32_MUL : H_F64_MUL;
         const ventry *prod = is_fresh(c, &b) ? &b : is_fresh(c, &a) ? &a : NULL;
-        if (prod && c->last_h == mul) {
+        if (prod && last_plain(c) == mul) {
+            unfuse_acc(c);
             const cell *m = &c->code[c->last_op_at];
             uint32_t x = m[1].s.b, y = m[2].s.a, z = prod == &b ? a.slot : b.slot;
             c->ncode = c->last_op_at;
@@ -563,17 +674,24 @@ static void binop(ctx *c, elvm_opcode op, elvm_valtype in, elvm_valtype out) {
             return;
         }
     }
-    simple_result(c, handler_of[op], out, a.slot, b.slot, true);
+    elvm_handler h = handler_of[op];
+    if (may_acc && fuse_acc(c, &a)) {
+        h = (elvm_handler)(acc_from[h] - 1);
+    } else if (may_acc && commutes(op) && fuse_acc(c, &b)) {
+        ventry t = a;
+        a = b;
+        b = t;
+        h = (elvm_handler)(acc_from[h] - 1);
+    }
+    size_t prod_at = c->acc_prod_at;
+    elvm_handler prod_h = c->acc_prod_h;
+    simple_result(c, h, out, a.slot, b.slot, true);
+    c->acc_prod_at = prod_at;
+    c->acc_prod_h = prod_h;
 }
 
 /* ---- compare-and-branch fusion -------------------------------------------------------- */
 
-/* +1 encoded: 0 means "not a fusable compare" */
-static const uint16_t br_of[H__COUNT] = {
-#define ELVM_X(n, f, op, inv) [H_##n] = H_BR_##n + 1, [H_##n##_IMM] = H_BR_##n##_IMM + 1,
-    ELVM_CMP_OPS(ELVM_X)
-#undef ELVM_X
-};
 static const uint16_t inverse_of[H__COUNT] = {
 #define ELVM_X(n, f, op, inv) [H_##n] = H_##inv + 1, [H_##n##_IMM] = H_##inv##_IMM + 1,
     ELVM_CMP_OPS(ELVM_X)
@@ -588,9 +706,12 @@ static const bool is_imm_cmp[H__COUNT] = {
 
 /* eqz of an integer compare just emitted: flip the compare instead (a < b becomes a >= b). */
 static bool invert_compare(ctx *c, const ventry *v) {
-    if (!is_fresh(c, v) || c->last_h >= H__COUNT || !inverse_of[c->last_h]) return false;
-    c->last_h = (elvm_handler)(inverse_of[c->last_h] - 1);
-    c->code[c->last_op_at].h = c->H[c->last_h];
+    elvm_handler plain = last_plain(c);
+    if (!is_fresh(c, v) || plain >= H__COUNT || !inverse_of[plain]) return false;
+    elvm_handler h = (elvm_handler)(inverse_of[plain] - 1);
+    if (plain != c->last_h) h = (elvm_handler)(acc_from[h] - 1); /* still reads acc */
+    c->last_h = h;
+    c->code[c->last_op_at].h = c->H[h];
     return true;
 }
 
@@ -599,6 +720,7 @@ typedef struct fused {
     uint32_t a, b;
     uint64_t imm;
     bool has_imm;
+    bool acc; /* `a` is the accumulator (the compare was an _RA form) */
 } fused;
 
 /* If `cond` was computed by the instruction just emitted and that is an integer compare
@@ -608,8 +730,9 @@ static bool take_compare(ctx *c, const ventry *cond, bool invert, fused *f) {
     if (!c->last_dst || cond->cst || cond->slot != cond->canon ||
         c->code[c->last_dst - 1].s.a != cond->canon)
         return false;
-    elvm_handler h = c->last_h;
+    elvm_handler h = last_plain(c);
     if (h >= H__COUNT) return false;
+    f->acc = h != c->last_h; /* its producer stays in its _R form */
     const cell *op = &c->code[c->last_op_at];
     if (h == H_I32_EQZ || h == H_I64_EQZ) {
         /* eqz x is x == 0 */
@@ -644,6 +767,9 @@ static bool take_add(ctx *c, const ventry *addr, fused_add *fa) {
     if (!c->last_dst || addr->cst || addr->slot != addr->canon ||
         c->code[c->last_dst - 1].s.a != addr->canon)
         return false;
+    elvm_handler lh = last_plain(c);
+    if (lh != H_I32_ADD && lh != H_I32_ADD_IMM) return false;
+    unfuse_acc(c); /* the fused access reads both operands from their slots */
     const cell *op = &c->code[c->last_op_at];
     if (c->last_h == H_I32_ADD) {
         fa->is_imm = false;
@@ -665,14 +791,16 @@ static bool take_add(ctx *c, const ventry *addr, fused_add *fa) {
  * compare just taken back out of the code. */
 typedef struct cond_br {
     bool is_fused, invert;
+    bool acc; /* not fused: the condition is in the accumulator */
     uint32_t slot;
     fused f;
 } cond_br;
 
 /* Condition `cond`, branching when it holds (or fails, if `invert`). */
 static cond_br make_cond(ctx *c, ventry *cond, bool invert) {
-    cond_br b = {false, invert, cond->slot, {0, 0, 0, 0, false}};
+    cond_br b = {false, invert, false, cond->slot, {0, 0, 0, 0, false, false}};
     b.is_fused = take_compare(c, cond, invert, &b.f);
+    if (!b.is_fused) b.acc = fuse_acc(c, cond);
     return b;
 }
 
@@ -680,8 +808,9 @@ static cond_br make_cond(ctx *c, ventry *cond, bool invert) {
  * fuel, *cost is the index of the [taken|fallthrough] cost cell. */
 static size_t emit_cond(ctx *c, const cond_br *b, bool loop, size_t *cost) {
     if (b->is_fused) {
-        /* H_BR_<cmp>_F is two after H_BR_<cmp> (runtime.h) */
-        emit_h(c, (elvm_handler)(b->f.h + (c->fuel ? 2 : 0)));
+        /* H_BR_<cmp>_F is two after H_BR_<cmp> (runtime.h), and so for the _RA forms */
+        elvm_handler h = b->f.acc ? (elvm_handler)(br_acc_of[b->f.h] - 1) : b->f.h;
+        emit_h(c, (elvm_handler)(h + (c->fuel ? 2 : 0)));
         if (b->f.has_imm) {
             emit_ab(c, b->f.a, 0);
             emit_u64(c, b->f.imm);
@@ -691,6 +820,15 @@ static size_t emit_cond(ctx *c, const cond_br *b, bool loop, size_t *cost) {
     } else {
         elvm_handler h = b->invert ? (c->fuel ? H_BR_UNLESS_F : H_BR_UNLESS)
                                    : c->fuel ? H_BR_IF_F : loop ? H_BR_IF_LOOP : H_BR_IF;
+        if (b->acc) {
+            switch (h) {
+            case H_BR_UNLESS_F: h = H_BR_UNLESS_RA_F; break;
+            case H_BR_UNLESS: h = H_BR_UNLESS_RA; break;
+            case H_BR_IF_F: h = H_BR_IF_RA_F; break;
+            case H_BR_IF_LOOP: h = H_BR_IF_LOOP_RA; break;
+            default: h = H_BR_IF_RA; break;
+            }
+        }
         emit_h(c, h);
         emit_ab(c, b->slot, 0);
     }
@@ -1118,7 +1256,7 @@ static void compile_body(ctx *c) {
             uint32_t np, nr;
             blocktype(c, &p, &np, &res, &nr);
             ventry cond = {0, 0, 0, false, 0};
-            cond_br cb = {false, true, 0, {0, 0, 0, 0, false}};
+            cond_br cb = {false, true, false, 0, {0, 0, 0, 0, false, false}};
             if (op == OP_IF) {
                 cond = pop(c, ELVM_I32);
                 /* the copies below never write the compare's operands: fusing is safe */
@@ -1411,16 +1549,20 @@ static void compile_body(ctx *c) {
                 ventry a = pop(c, ELVM_I32);
                 fused_add fa;
                 bool fuse = live(c) && take_add(c, &a, &fa);
+                /* H_<load>_ADD and _ADDI follow H_<load>, then the _G forms */
+                elvm_handler h = load_store_handler(op);
+                if (c->m->engine->guard) h = (elvm_handler)(h + ELVM_LOAD_GUARD_OFFSET);
+                if (fuse) h = (elvm_handler)(h + (fa.is_imm ? 2 : 1));
+                else if (fuse_acc(c, &a)) h = (elvm_handler)(acc_from[h] - 1);
                 ventry *res = push(c, shape[op].out);
                 if (live(c)) {
-                    /* H_<load>_ADD and _ADDI follow H_<load>, then the _G forms */
-                    elvm_handler h = load_store_handler(op);
-                    if (c->m->engine->guard) h = (elvm_handler)(h + ELVM_LOAD_GUARD_OFFSET);
-                    emit_h(c, fuse ? (elvm_handler)(h + (fa.is_imm ? 2 : 1)) : h);
+                    size_t op_at = emit_h(c, h);
                     size_t at = emit_ab(c, res->canon, fuse ? fa.x : a.slot);
                     emit_u64(c, off);
                     if (fuse) emit_ab(c, fa.y, 0);
                     c->last_dst = at + 1;
+                    c->last_op_at = op_at;
+                    c->last_h = h;
                 }
             } else if (shape[op].store) {
                 uint64_t off;
@@ -1436,6 +1578,10 @@ static void compile_body(ctx *c) {
                     emit_ab(c, fa.x, v.slot);
                     emit_u64(c, off);
                     emit_ab(c, fa.y, 0);
+                } else if (live(c) && !v.cst && fuse_acc(c, &v)) {
+                    emit_h(c, (elvm_handler)(acc_from[h] - 1));
+                    emit_ab(c, a.slot, v.slot);
+                    emit_u64(c, off);
                 } else if (live(c)) {
                     emit_h(c, (elvm_handler)(h + (v.cst ? 1 : 0)));
                     emit_ab(c, a.slot, v.cst ? 0 : v.slot);
@@ -1450,7 +1596,9 @@ static void compile_body(ctx *c) {
                     push(c, ELVM_I32); /* same slot: the compare now computes the eqz */
                     break;
                 }
-                simple_result(c, handler_of[op], shape[op].out, a.slot, 0, false);
+                elvm_handler h = handler_of[op];
+                if (fuse_acc(c, &a)) h = (elvm_handler)(acc_from[h] - 1);
+                simple_result(c, h, shape[op].out, a.slot, 0, false);
             } else {
                 elvm__rfail(r, ELVM_MALFORMED, "illegal opcode");
             }

@@ -29,6 +29,31 @@ static const char *const handler_names[H__COUNT] = {
 #define SIMD(n, c, k, x, t) [H_##n] = #n,
 #define SIMD_INTERNAL(n) [H_##n] = #n,
 #include "simd.def"
+#define OP_SPECIAL(n, c)
+#define OP_UN(n, c, a, r) [H_##n##_R] = #n "_R", [H_##n##_RA] = #n "_RA", \
+    [H_##n##_RA_R] = #n "_RA_R",
+#define OP_BIN(n, c, a, r) [H_##n##_R] = #n "_R", [H_##n##_RA] = #n "_RA", \
+    [H_##n##_RA_R] = #n "_RA_R", [H_##n##_IMM_R] = #n "_IMM_R", \
+    [H_##n##_IMM_RA] = #n "_IMM_RA", [H_##n##_IMM_RA_R] = #n "_IMM_RA_R",
+#define OP_LOAD(n, c, t, b) [H_##n##_R] = #n "_R", [H_##n##_ADD_R] = #n "_ADD_R", \
+    [H_##n##_ADDI_R] = #n "_ADDI_R", [H_##n##_G_R] = #n "_G_R", \
+    [H_##n##_ADD_G_R] = #n "_ADD_G_R", [H_##n##_ADDI_G_R] = #n "_ADDI_G_R", \
+    [H_##n##_RA] = #n "_RA", [H_##n##_RA_R] = #n "_RA_R", [H_##n##_G_RA] = #n "_G_RA", \
+    [H_##n##_G_RA_R] = #n "_G_RA_R",
+#define OP_STORE(n, c, t, b) [H_##n##_RV] = #n "_RV", [H_##n##_G_RV] = #n "_G_RV",
+    [H_BR_IF_RA] = "BR_IF_RA", [H_BR_UNLESS_RA] = "BR_UNLESS_RA", [H_BR_IF_LOOP_RA] = "BR_IF_LOOP_RA",
+    [H_BR_IF_RA_F] = "BR_IF_RA_F", [H_BR_UNLESS_RA_F] = "BR_UNLESS_RA_F",
+#define ELVM_X(n, f, op, inv) [H_BR_##n##_RA] = "BR_" #n "_RA", \
+    [H_BR_##n##_IMM_RA] = "BR_" #n "_IMM_RA", [H_BR_##n##_RA_F] = "BR_" #n "_RA_F", \
+    [H_BR_##n##_IMM_RA_F] = "BR_" #n "_IMM_RA_F",
+    ELVM_CMP_OPS(ELVM_X)
+#undef ELVM_X
+#include "opcodes.def"
+#undef OP_SPECIAL
+#undef OP_UN
+#undef OP_BIN
+#undef OP_LOAD
+#undef OP_STORE
 };
 
 /* SIMD instructions: cells by kind (layouts in interp_simd.h) */
@@ -54,7 +79,7 @@ static size_t cells_of(int id, const cell *pc) {
     case H_BR_TABLE: return 2 + pc[1].s.b;
     case H_BR_TABLE_F: return 2 + 2 * (size_t)pc[1].s.b;
     case H_BR_F: case H_BR_LOOP_F: return 3;
-    case H_BR_IF_F: case H_BR_UNLESS_F: return 4;
+    case H_BR_IF_F: case H_BR_UNLESS_F: case H_BR_IF_RA_F: case H_BR_UNLESS_RA_F: return 4;
     case H_TABLE_COPY: case H_TABLE_INIT: return 4;
     case H_V128_COPY: case H_V128_GLOBAL_GET: case H_V128_GLOBAL_SET: return 2;
 #define SIMD(n, c, k, x, t) case H_##n: return SC_##k;
@@ -64,14 +89,18 @@ static size_t cells_of(int id, const cell *pc) {
 #define ELVM_X(n, f, op, inv)                                                  \
     if (id == H_BR_##n) return 3;                                              \
     if (id == H_BR_##n##_IMM || id == H_BR_##n##_F) return 4;                  \
-    if (id == H_BR_##n##_IMM_F) return 5;
+    if (id == H_BR_##n##_IMM_F) return 5;                                      \
+    if (id == H_BR_##n##_RA) return 3;                                         \
+    if (id == H_BR_##n##_IMM_RA || id == H_BR_##n##_RA_F) return 4;           \
+    if (id == H_BR_##n##_IMM_RA_F) return 5;
     ELVM_CMP_OPS(ELVM_X)
 #undef ELVM_X
 #define OP_SPECIAL(n, c)
-#define OP_UN(n, c, a, r) if (id == H_##n) return 2;
+#define OP_UN(n, c, a, r) if (id == H_##n || id == H_##n##_R || id == H_##n##_RA || id == H_##n##_RA_R) return 2;
 #define OP_BIN(n, c, a, r)
 #define OP_LOAD(n, c, t, b) \
-    if (id == H_##n##_ADD || id == H_##n##_ADDI || id == H_##n##_ADD_G || id == H_##n##_ADDI_G) return 4;
+    if (id == H_##n##_ADD || id == H_##n##_ADDI || id == H_##n##_ADD_G || id == H_##n##_ADDI_G || \
+        id == H_##n##_ADD_R || id == H_##n##_ADDI_R || id == H_##n##_ADD_G_R || id == H_##n##_ADDI_G_R) return 4;
 #define OP_STORE(n, c, t, b) \
     if (id == H_##n##_IMM || id == H_##n##_ADD || id == H_##n##_ADDI || id == H_##n##_IMM_G || \
         id == H_##n##_ADD_G || id == H_##n##_ADDI_G) return 4;

@@ -3,7 +3,7 @@
  *
  * Registers: pc (current cell), fp (frame base: slot 0 is the first parameter), inst
  * (running instance), mem/memsz (its memory 0, cached: the base never moves, the size is
- * reloaded after anything that may grow it), fuel, ft (current frame record).
+ * reloaded after anything that may grow it), fuel; the current frame record is s->frame_top.
  * Dispatch is computed goto where the compiler has it (GCC, clang), a switch otherwise
  * (-DELVM_SWITCH_DISPATCH=1); handler bodies are the same in both. */
 #include <math.h>
@@ -164,39 +164,72 @@ static void record_backtrace(elvm_store *s, const frame *top, const frame *base)
         memsz = memo->size;                                                   \
     } while (0)
 
-/* [h][d|a]: d = expr(x) where x is slot a read as `in` */
-#define UNOP(name, in, out, expr) OP(name) { __auto_type x = fp[B1].in; fp[A1].out = (expr); NEXT(2); }
-/* [h][d|a][b|0], and name_IMM: [h][d|a][immediate b]. `guard` may trap. */
-#define GUARDED_BINOP(name, in, out, guard, expr)                             \
+/* [h][d|a]: d = expr(x) where x is slot a read as `in`. Every value op also has
+ * accumulator forms with the same layout (see GUARDED_BINOP below): _R writes its result
+ * to acc instead of slot d, _RA reads its (first) operand from acc instead of slot a. */
+#define TO_SLOT(out, v) (fp[A1].out = (v))
+/* the whole register is written, so the compiler need not keep its upper half */
+#define TO_ACC(out, v) (acc = (slot){.out = (v)})
+#define UNOP_FORM(name, in, out, expr, X, STORE)                              \
+    OP(name) { __auto_type x = (X).in; STORE(out, (expr)); NEXT(2); }
+#define UNOP(name, in, out, expr)                                             \
+    UNOP_FORM(name, in, out, expr, fp[B1], TO_SLOT)                          \
+    UNOP_FORM(name##_R, in, out, expr, fp[B1], TO_ACC)                       \
+    UNOP_FORM(name##_RA, in, out, expr, acc, TO_SLOT)                        \
+    UNOP_FORM(name##_RA_R, in, out, expr, acc, TO_ACC)
+/* [h][d|a][b|0], and name_IMM: [h][d|a][immediate b]. `guard` may trap.
+ * The accumulator forms keep the layout and read or write `acc` instead of a slot: _R
+ * writes the result to acc (not to d), _RA reads the first operand from acc (not from a),
+ * _RA_R both. The compiler uses them when a result is consumed by the next instruction
+ * only (compile.c: fuse_acc), which spares a store and a dependent load per step. */
+#define BINOP_FORM(name, in, out, guard, expr, A, B, STORE)                   \
     OP(name) {                                                                \
-        __auto_type a = fp[B1].in; __auto_type b = fp[A2].in;                 \
-        guard; fp[A1].out = (expr); NEXT(3);                                  \
-    }                                                                         \
-    OP(name##_IMM) {                                                          \
-        slot imm_; imm_.u64 = pc[2].u64;                                      \
-        __auto_type a = fp[B1].in; __auto_type b = imm_.in;                   \
-        guard; fp[A1].out = (expr); NEXT(3);                                  \
+        __auto_type a = (A).in; __auto_type b = (B).in;                       \
+        guard; STORE(out, (expr)); NEXT(3);                                   \
     }
+#define IMM_SLOT(x) ((slot){.u64 = (x).u64})
+#define GUARDED_BINOP(name, in, out, guard, expr)                             \
+    BINOP_FORM(name, in, out, guard, expr, fp[B1], fp[A2], TO_SLOT)          \
+    BINOP_FORM(name##_R, in, out, guard, expr, fp[B1], fp[A2], TO_ACC)       \
+    BINOP_FORM(name##_RA, in, out, guard, expr, acc, fp[A2], TO_SLOT)        \
+    BINOP_FORM(name##_RA_R, in, out, guard, expr, acc, fp[A2], TO_ACC)       \
+    BINOP_FORM(name##_IMM, in, out, guard, expr, fp[B1], IMM_SLOT(pc[2]), TO_SLOT) \
+    BINOP_FORM(name##_IMM_R, in, out, guard, expr, fp[B1], IMM_SLOT(pc[2]), TO_ACC) \
+    BINOP_FORM(name##_IMM_RA, in, out, guard, expr, acc, IMM_SLOT(pc[2]), TO_SLOT) \
+    BINOP_FORM(name##_IMM_RA_R, in, out, guard, expr, acc, IMM_SLOT(pc[2]), TO_ACC)
 #define BINOP(name, in, out, expr) GUARDED_BINOP(name, in, out, (void)0, expr)
 /* [h][d|addr][offset]; _ADD: [h][d|x][offset][y|0], address x + y (an i32.add fused
  * in); _ADDI: [h][d|x][offset][imm|0], address x + imm. The add wraps at 32 bits, as
  * the separate i32.add would. */
-#define LOAD_AT(T, N, out, conv, addr, len, check)                            \
+#define LOAD_AT(T, N, out, conv, addr, len, check, STORE)                     \
     do {                                                                      \
         uint64_t ea = (uint64_t)(addr) + pc[2].u64;                           \
         if ((check) && UNLIKELY(ea + N > memsz)) TRAP(MEMORY_OOB);            \
         T v; memcpy(&v, mem + ea, N);                                         \
-        fp[A1].out = conv;                                                    \
+        STORE(out, conv);                                                     \
         NEXT(len);                                                            \
     } while (0)
-/* ..._G: memories with guard pages (guard.c): the hardware checks the bounds */
+#define ADDR_ADD ((uint32_t)(fp[B1].u32 + fp[pc[3].s.a].u32))
+#define ADDR_ADDI ((uint32_t)(fp[B1].u32 + pc[3].s.a))
+/* ..._G: memories with guard pages (guard.c): the hardware checks the bounds.
+ * Accumulator forms: _R loads into acc, _RA takes the address from acc. */
 #define LOADOP(name, T, N, out, conv)                                         \
-    OP(name) { LOAD_AT(T, N, out, conv, fp[B1].u32, 3, 1); }                  \
-    OP(name##_ADD) { LOAD_AT(T, N, out, conv, (uint32_t)(fp[B1].u32 + fp[pc[3].s.a].u32), 4, 1); } \
-    OP(name##_ADDI) { LOAD_AT(T, N, out, conv, (uint32_t)(fp[B1].u32 + pc[3].s.a), 4, 1); } \
-    OP(name##_G) { LOAD_AT(T, N, out, conv, fp[B1].u32, 3, 0); }              \
-    OP(name##_ADD_G) { LOAD_AT(T, N, out, conv, (uint32_t)(fp[B1].u32 + fp[pc[3].s.a].u32), 4, 0); } \
-    OP(name##_ADDI_G) { LOAD_AT(T, N, out, conv, (uint32_t)(fp[B1].u32 + pc[3].s.a), 4, 0); }
+    OP(name) { LOAD_AT(T, N, out, conv, fp[B1].u32, 3, 1, TO_SLOT); }         \
+    OP(name##_ADD) { LOAD_AT(T, N, out, conv, ADDR_ADD, 4, 1, TO_SLOT); }     \
+    OP(name##_ADDI) { LOAD_AT(T, N, out, conv, ADDR_ADDI, 4, 1, TO_SLOT); }   \
+    OP(name##_G) { LOAD_AT(T, N, out, conv, fp[B1].u32, 3, 0, TO_SLOT); }     \
+    OP(name##_ADD_G) { LOAD_AT(T, N, out, conv, ADDR_ADD, 4, 0, TO_SLOT); }   \
+    OP(name##_ADDI_G) { LOAD_AT(T, N, out, conv, ADDR_ADDI, 4, 0, TO_SLOT); } \
+    OP(name##_R) { LOAD_AT(T, N, out, conv, fp[B1].u32, 3, 1, TO_ACC); }      \
+    OP(name##_ADD_R) { LOAD_AT(T, N, out, conv, ADDR_ADD, 4, 1, TO_ACC); }    \
+    OP(name##_ADDI_R) { LOAD_AT(T, N, out, conv, ADDR_ADDI, 4, 1, TO_ACC); }  \
+    OP(name##_G_R) { LOAD_AT(T, N, out, conv, fp[B1].u32, 3, 0, TO_ACC); }    \
+    OP(name##_ADD_G_R) { LOAD_AT(T, N, out, conv, ADDR_ADD, 4, 0, TO_ACC); }  \
+    OP(name##_ADDI_G_R) { LOAD_AT(T, N, out, conv, ADDR_ADDI, 4, 0, TO_ACC); } \
+    OP(name##_RA) { LOAD_AT(T, N, out, conv, acc.u32, 3, 1, TO_SLOT); }       \
+    OP(name##_RA_R) { LOAD_AT(T, N, out, conv, acc.u32, 3, 1, TO_ACC); }      \
+    OP(name##_G_RA) { LOAD_AT(T, N, out, conv, acc.u32, 3, 0, TO_SLOT); }     \
+    OP(name##_G_RA_R) { LOAD_AT(T, N, out, conv, acc.u32, 3, 0, TO_ACC); }
 /* [h][addr|val][offset], name_IMM: [h][addr|0][offset][immediate value], and the fused
  * address forms as for loads: [h][x|val][offset][y or imm|0] */
 #define STORE_AT(T, N, value, addr, len, check)                               \
@@ -215,7 +248,10 @@ static void record_backtrace(elvm_store *s, const frame *top, const frame *base)
     OP(name##_G) { STORE_AT(T, N, fp[B1].in, fp[A1].u32, 3, 0); }             \
     OP(name##_ADD_G) { STORE_AT(T, N, fp[B1].in, (uint32_t)(fp[A1].u32 + fp[pc[3].s.a].u32), 4, 0); } \
     OP(name##_ADDI_G) { STORE_AT(T, N, fp[B1].in, (uint32_t)(fp[A1].u32 + pc[3].s.a), 4, 0); } \
-    OP(name##_IMM_G) { STORE_AT(T, N, IMM_(in), fp[A1].u32, 4, 0); }
+    OP(name##_IMM_G) { STORE_AT(T, N, IMM_(in), fp[A1].u32, 4, 0); }          \
+    /* _RV: the value comes from the accumulator */                           \
+    OP(name##_RV) { STORE_AT(T, N, acc.in, fp[A1].u32, 3, 1); }               \
+    OP(name##_G_RV) { STORE_AT(T, N, acc.in, fp[A1].u32, 3, 0); }
 /* Fuel: a branch pays for the run of code it enters; running out is a trap there. */
 #define CHARGE(n)                                                             \
     do {                                                                      \
@@ -225,9 +261,11 @@ static void record_backtrace(elvm_store *s, const frame *top, const frame *base)
 /* compare and branch: [h][a|b][target] and [h][a|0][immediate b][target]; with fuel
  * (_F) a cell [taken cost|fallthrough cost] follows the target */
 #define INTERRUPTED() UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed))
-#define BR_CMP(name, f, op, inv)                                              \
-    OP(BR_##name) {                                                           \
-        if (fp[A1].f op fp[B1].f) {                                           \
+/* [h][a|b][target], _IMM: [h][a|0][imm][target], and the fuel forms with a cost cell
+ * [taken|fallthrough] after the target; the _RA forms take `a` from the accumulator. */
+#define BR_CMP_FORMS(name, sfx, f, op, A)                                     \
+    OP(BR_##name##sfx) {                                                      \
+        if ((A).f op fp[B1].f) {                                              \
             if (INTERRUPTED()) TRAP(TIMEOUT);                                 \
             pc = pc[2].target;                                                \
         } else {                                                              \
@@ -235,9 +273,9 @@ static void record_backtrace(elvm_store *s, const frame *top, const frame *base)
         }                                                                     \
         DISPATCH();                                                           \
     }                                                                         \
-    OP(BR_##name##_IMM) {                                                     \
+    OP(BR_##name##_IMM##sfx) {                                                \
         slot imm_; imm_.u64 = pc[2].u64;                                      \
-        if (fp[A1].f op imm_.f) {                                             \
+        if ((A).f op imm_.f) {                                                \
             if (INTERRUPTED()) TRAP(TIMEOUT);                                 \
             pc = pc[3].target;                                                \
         } else {                                                              \
@@ -245,8 +283,8 @@ static void record_backtrace(elvm_store *s, const frame *top, const frame *base)
         }                                                                     \
         DISPATCH();                                                           \
     }                                                                         \
-    OP(BR_##name##_F) {                                                       \
-        if (fp[A1].f op fp[B1].f) {                                           \
+    OP(BR_##name##sfx##_F) {                                                  \
+        if ((A).f op fp[B1].f) {                                              \
             if (INTERRUPTED()) TRAP(TIMEOUT);                                 \
             CHARGE(pc[3].s.a);                                                \
             pc = pc[2].target;                                                \
@@ -256,9 +294,9 @@ static void record_backtrace(elvm_store *s, const frame *top, const frame *base)
         }                                                                     \
         DISPATCH();                                                           \
     }                                                                         \
-    OP(BR_##name##_IMM_F) {                                                   \
+    OP(BR_##name##_IMM##sfx##_F) {                                            \
         slot imm_; imm_.u64 = pc[2].u64;                                      \
-        if (fp[A1].f op imm_.f) {                                             \
+        if ((A).f op imm_.f) {                                                \
             if (INTERRUPTED()) TRAP(TIMEOUT);                                 \
             CHARGE(pc[4].s.a);                                                \
             pc = pc[3].target;                                                \
@@ -268,15 +306,23 @@ static void record_backtrace(elvm_store *s, const frame *top, const frame *base)
         }                                                                     \
         DISPATCH();                                                           \
     }
+#define BR_CMP(name, f, op, inv)                                              \
+    BR_CMP_FORMS(name, , f, op, fp[A1])                                       \
+    BR_CMP_FORMS(name, _RA, f, op, acc)
 /* trapping float-to-int: NaN is "invalid conversion", out of (lo, hi) "integer overflow" */
-#define TRUNCOP(name, in, out, T, lo, hi)                                     \
+#define TRUNC_FORM(name, in, out, T, lo, hi, X, STORE)                        \
     OP(name) {                                                                \
-        __auto_type x = fp[B1].in;                                            \
+        __auto_type x = (X).in;                                               \
         if (UNLIKELY(x != x)) TRAP(INVALID_CONVERSION);                       \
         if (UNLIKELY(!(x > (lo) && x < (hi)))) TRAP(INT_OVERFLOW);            \
-        fp[A1].out = (T)x;                                                    \
+        STORE(out, (T)x);                                                     \
         NEXT(2);                                                              \
     }
+#define TRUNCOP(name, in, out, T, lo, hi)                                     \
+    TRUNC_FORM(name, in, out, T, lo, hi, fp[B1], TO_SLOT)                    \
+    TRUNC_FORM(name##_R, in, out, T, lo, hi, fp[B1], TO_ACC)                 \
+    TRUNC_FORM(name##_RA, in, out, T, lo, hi, acc, TO_SLOT)                  \
+    TRUNC_FORM(name##_RA_R, in, out, T, lo, hi, acc, TO_ACC)
 
 /* Enters wasm function `callee` with its arguments at fp + argbase. The stack limit
  * doubles as the interrupt check: elvm_store_interrupt lowers it to the bottom of the
@@ -285,14 +331,16 @@ static void record_backtrace(elvm_store *s, const frame *top, const frame *base)
     do {                                                                      \
         compiled_func *cf = callee->code;                                     \
         slot *nfp = fp + argbase;                                             \
-        if (UNLIKELY(ft + 1 >= s->frames_end ||                               \
+        /* the frame record lives in the store only (s->frame_top), not in a register: \
+         * the handlers need their registers more than calls do */             \
+        frame *ft = s->frame_top + 1;                                         \
+        if (UNLIKELY(ft >= s->frames_end ||                                   \
                      nfp + cf->frame_slots >                                  \
                          atomic_load_explicit(&s->stack_limit, memory_order_relaxed))) { \
             if (atomic_load_explicit(&s->interrupt, memory_order_relaxed)) TRAP(TIMEOUT); \
             TRAP(STACK_EXHAUSTED);                                            \
         }                                                                     \
-        ft++;                                                                 \
-        s->frame_top = ft; /* for a trap raised by a fault (guard.c) */       \
+        s->frame_top = ft; /* also for a trap raised by a fault (guard.c) */  \
         ft->ret_pc = pc;                                                      \
         ft->fp = fp;                                                          \
         ft->inst = inst;                                                      \
@@ -349,6 +397,26 @@ static elvm_status interp(elvm_store *s, elvm_func *fn, slot *args, const void *
 #define SIMD(n, c, k, x, t) ENTRY(n)
 #define SIMD_INTERNAL(n) ENTRY(n)
 #include "simd.def"
+#define OP_SPECIAL(n, c)
+#define OP_UN(n, c, a, r) ENTRY(n##_R) ENTRY(n##_RA) ENTRY(n##_RA_R)
+#define OP_BIN(n, c, a, r) ENTRY(n##_R) ENTRY(n##_RA) ENTRY(n##_RA_R) \
+    ENTRY(n##_IMM_R) ENTRY(n##_IMM_RA) ENTRY(n##_IMM_RA_R)
+#define OP_LOAD(n, c, t, b) ENTRY(n##_R) ENTRY(n##_ADD_R) ENTRY(n##_ADDI_R) ENTRY(n##_G_R) \
+    ENTRY(n##_ADD_G_R) ENTRY(n##_ADDI_G_R) ENTRY(n##_RA) ENTRY(n##_RA_R) ENTRY(n##_G_RA) \
+    ENTRY(n##_G_RA_R)
+#define OP_STORE(n, c, t, b) ENTRY(n##_RV) ENTRY(n##_G_RV)
+        ENTRY(BR_IF_RA) ENTRY(BR_UNLESS_RA) ENTRY(BR_IF_LOOP_RA) ENTRY(BR_IF_RA_F)
+        ENTRY(BR_UNLESS_RA_F)
+#define ELVM_X(n, f, op, inv) ENTRY(BR_##n##_RA) ENTRY(BR_##n##_IMM_RA) ENTRY(BR_##n##_RA_F) \
+    ENTRY(BR_##n##_IMM_RA_F)
+        ELVM_CMP_OPS(ELVM_X)
+#undef ELVM_X
+#include "opcodes.def"
+#undef OP_SPECIAL
+#undef OP_UN
+#undef OP_BIN
+#undef OP_LOAD
+#undef OP_STORE
     };
 #undef ENTRY
     if (table_out) {
@@ -358,7 +426,6 @@ static elvm_status interp(elvm_store *s, elvm_func *fn, slot *args, const void *
     exit_code[0].h = labels[H_EXIT];
 
     frame *base = s->frame_top;
-    frame *ft;
     cell *pc;
     slot *fp = args;
     elvm_instance *inst = fn->inst;
@@ -369,18 +436,18 @@ static elvm_status interp(elvm_store *s, elvm_func *fn, slot *args, const void *
     elvm_trap_kind trap = ELVM_TRAP_NONE;
     elvm_func *callee;
     uint32_t argbase;
+    slot acc = {.u64 = 0}; /* the accumulator: a value passed from one op to the next */
 
     {
         compiled_func *cf = fn->code;
         if (base + 1 >= s->frames_end ||
             args + cf->frame_slots > atomic_load_explicit(&s->stack_limit, memory_order_relaxed)) {
-            ft = base;
             pc = exit_code;
             trap = atomic_load_explicit(&s->interrupt, memory_order_relaxed) ? ELVM_TRAP_TIMEOUT
                                                                              : ELVM_TRAP_STACK_EXHAUSTED;
             goto trapped;
         }
-        ft = base + 1;
+        frame *ft = base + 1;
         s->frame_top = ft;
         ft->ret_pc = exit_code;
         ft->fp = NULL;
@@ -416,17 +483,43 @@ dispatch:
         DISPATCH();
     }
     /* [h][cond|0][target] */
-    OP(BR_IF) { pc = fp[A1].u32 ? pc[2].target : pc + 3; DISPATCH(); }
-    OP(BR_UNLESS) { pc = fp[A1].u32 ? pc + 3 : pc[2].target; DISPATCH(); }
-    OP(BR_IF_LOOP) {
-        if (fp[A1].u32) {
-            if (UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed))) TRAP(TIMEOUT);
-            pc = pc[2].target;
-        } else {
-            pc += 3;
-        }
-        DISPATCH();
+#define BR_COND_FORMS(sfx, COND)                                              \
+    OP(BR_IF##sfx) { pc = (COND).u32 ? pc[2].target : pc + 3; DISPATCH(); }   \
+    OP(BR_UNLESS##sfx) { pc = (COND).u32 ? pc + 3 : pc[2].target; DISPATCH(); } \
+    OP(BR_IF_LOOP##sfx) {                                                     \
+        if ((COND).u32) {                                                     \
+            if (UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed))) TRAP(TIMEOUT); \
+            pc = pc[2].target;                                                \
+        } else {                                                              \
+            pc += 3;                                                          \
+        }                                                                     \
+        DISPATCH();                                                           \
+    }                                                                         \
+    /* [h][cond|0][target][taken cost|fallthrough cost] */                    \
+    OP(BR_IF##sfx##_F) {                                                      \
+        if ((COND).u32) {                                                     \
+            if (INTERRUPTED()) TRAP(TIMEOUT);                                 \
+            CHARGE(pc[3].s.a);                                                \
+            pc = pc[2].target;                                                \
+        } else {                                                              \
+            CHARGE(pc[3].s.b);                                                \
+            pc += 4;                                                          \
+        }                                                                     \
+        DISPATCH();                                                           \
+    }                                                                         \
+    OP(BR_UNLESS##sfx##_F) {                                                  \
+        if (!(COND).u32) {                                                    \
+            CHARGE(pc[3].s.a);                                                \
+            pc = pc[2].target;                                                \
+        } else {                                                              \
+            CHARGE(pc[3].s.b);                                                \
+            pc += 4;                                                          \
+        }                                                                     \
+        DISPATCH();                                                           \
     }
+    /* [h][cond|0][target]; _RA: the condition is the accumulator */
+    BR_COND_FORMS(, fp[A1])
+    BR_COND_FORMS(_RA, acc)
     /* [h][idx|count][target]*count: the last target is the default */
     OP(BR_TABLE) {
         uint32_t i = fp[A1].u32, n = B1;
@@ -446,28 +539,6 @@ dispatch:
         if (INTERRUPTED()) TRAP(TIMEOUT);
         CHARGE(pc[2].u64);
         pc = pc[1].target;
-        DISPATCH();
-    }
-    /* [h][cond|0][target][taken cost|fallthrough cost] */
-    OP(BR_IF_F) {
-        if (fp[A1].u32) {
-            if (INTERRUPTED()) TRAP(TIMEOUT);
-            CHARGE(pc[3].s.a);
-            pc = pc[2].target;
-        } else {
-            CHARGE(pc[3].s.b);
-            pc += 4;
-        }
-        DISPATCH();
-    }
-    OP(BR_UNLESS_F) {
-        if (!fp[A1].u32) {
-            CHARGE(pc[3].s.a);
-            pc = pc[2].target;
-        } else {
-            CHARGE(pc[3].s.b);
-            pc += 4;
-        }
         DISPATCH();
     }
     /* [h][idx|count][target]*count[cost]*count */
@@ -804,11 +875,11 @@ dispatch:
     goto trapped;
 
 do_return: {
+        frame *ft = s->frame_top;
         pc = ft->ret_pc;
         fp = ft->fp;
         elvm_instance *ci = ft->inst;
-        ft--;
-        s->frame_top = ft;
+        s->frame_top = ft - 1;
         if (LIKELY(ci == inst)) {
             memsz = memo->size; /* the callee may have grown the memory */
         } else if (ci) {
@@ -821,8 +892,7 @@ do_return: {
 do_call:
     if (callee->host) {
         s->fuel = fuel;
-        s->frame_top = ft;
-        s->stack_top = fp + ft->fn->code->frame_slots;
+        s->stack_top = fp + s->frame_top->fn->code->frame_slots;
         elvm__guard_ctx *g = elvm__guard_current();
         if (g) g->in_host++;
         int rc = call_host(s, inst, callee, fp + argbase);
@@ -849,7 +919,7 @@ trapped:
     elvm__trap_set(s, trap, NULL);
 trap_recorded:
     s->fuel = fuel;
-    record_backtrace(s, ft, base);
+    record_backtrace(s, s->frame_top, base);
     s->frame_top = base;
     return trap == ELVM_TRAP_EXIT ? ELVM_EXIT : ELVM_TRAP;
 }

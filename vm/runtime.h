@@ -69,7 +69,10 @@ typedef union cell {
  *   H_BR_<cmp>, H_BR_<cmp>_IMM   compare and branch if true
  *   ..._F           the branches of code compiled with fuel: they also charge each edge
  *   H_<internal>    the ops the compiler adds (copies, branches, calls, ...)
- *   H_<simd op>     every instruction of simd.def, and its internal v128 moves */
+ *   H_<simd op>     every instruction of simd.def, and its internal v128 moves
+ *   ..._R, ..._RA, ..._RV   the accumulator forms of value ops, loads and stores: a
+ *                   result consumed only by the next instruction stays in a register
+ *                   (_R writes it, _RA reads an operand or address, _RV a stored value) */
 typedef enum {
 #define OP_SPECIAL(n, c)
 #define OP_UN(n, c, a, r) H_##n,
@@ -93,6 +96,23 @@ typedef enum {
 #define SIMD(n, c, k, x, t) H_##n,
 #define SIMD_INTERNAL(n) H_##n,
 #include "simd.def"
+#define OP_SPECIAL(n, c)
+#define OP_UN(n, c, a, r) H_##n##_R, H_##n##_RA, H_##n##_RA_R,
+#define OP_BIN(n, c, a, r) H_##n##_R, H_##n##_RA, H_##n##_RA_R, \
+    H_##n##_IMM_R, H_##n##_IMM_RA, H_##n##_IMM_RA_R,
+#define OP_LOAD(n, c, t, b) H_##n##_R, H_##n##_ADD_R, H_##n##_ADDI_R, H_##n##_G_R, \
+    H_##n##_ADD_G_R, H_##n##_ADDI_G_R, H_##n##_RA, H_##n##_RA_R, H_##n##_G_RA, H_##n##_G_RA_R,
+#define OP_STORE(n, c, t, b) H_##n##_RV, H_##n##_G_RV,
+#include "opcodes.def"
+#undef OP_SPECIAL
+#undef OP_UN
+#undef OP_BIN
+#undef OP_LOAD
+#undef OP_STORE
+    H_BR_IF_RA, H_BR_UNLESS_RA, H_BR_IF_LOOP_RA, H_BR_IF_RA_F, H_BR_UNLESS_RA_F,
+#define ELVM_X(n, f, op, inv) H_BR_##n##_RA, H_BR_##n##_IMM_RA, H_BR_##n##_RA_F, H_BR_##n##_IMM_RA_F,
+    ELVM_CMP_OPS(ELVM_X)
+#undef ELVM_X
     H__COUNT
 } elvm_handler;
 
