@@ -53,12 +53,12 @@ LIB_OBJ += $(SNP_OBJ)
 EXAMPLE_SRC  = $(wildcard examples/*.c)
 EXAMPLE_WASM = $(patsubst examples/%.c,build/examples/%.wasm,$(EXAMPLE_SRC))
 
-.PHONY: all deps demo test unit spectest examples-test regress cli-test clean
+.PHONY: all deps demo test unit spectest examples-test memcheck regress cli-test clean
 all: $(B)/elvm $(B)/elvm-attest $(B)/libelvm.a
 
 DEB_PKGS = gcc make clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt binaryen \
            libcmocka-dev libssl-dev libcjson-dev nodejs g++ libtomlplusplus-dev \
-           libclang-rt-14-dev afl++ python3
+           libclang-rt-14-dev afl++ python3 valgrind
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
@@ -117,6 +117,11 @@ build/examples/%.wasm: examples/%.c
 examples-test: $(B)/elvm $(EXAMPLE_WASM)
 	@B=$(B) sh tests/examples.sh
 
+# the example runs again under valgrind memcheck (not with SANITIZE: ASan and valgrind
+# do not mix)
+memcheck: $(B)/elvm $(EXAMPLE_WASM)
+	@B=$(B) sh tests/memcheck.sh
+
 demo: deps
 	$(MAKE) all $(EXAMPLE_WASM)
 	@B=$(B) sh examples/demo.sh
@@ -133,7 +138,12 @@ cli-test: $(B)/elvm $(B)/elvm-hal build/examples/hal/sealed_notes.wasm
 	@B=$(B) sh tests/cli_limits.sh
 
 # spectest last: its summary line ends the output
-test: all unit examples-test regress cli-test wasi-test sevsnp-test hal-test bench-quick spectest
+ifeq ($(SANITIZE),1)
+MEMCHECK =
+else
+MEMCHECK = memcheck
+endif
+test: all unit examples-test $(MEMCHECK) regress cli-test wasi-test sevsnp-test hal-test bench-quick spectest
 
 clean:
 	rm -rf build

@@ -11,7 +11,7 @@
 set -u
 
 B=${B:-build}
-ELVM=$B/elvm
+ELVM=${ELVM:-$B/elvm}             # tests/memcheck.sh runs it under valgrind
 W=build/examples                 # wasm examples (one copy, whatever the variant)
 NAT=build/examples/native        # the same examples built natively
 T=$B/tests/examples              # outputs of this run
