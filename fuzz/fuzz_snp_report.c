@@ -72,7 +72,11 @@ static struct {
 } fx;
 
 #define RAW(field) offsetof(struct elvm__snp_raw_report, field)
-#define DIE(...) (fprintf(stderr, "fuzz_snp_report: " __VA_ARGS__), fputc('\n', stderr), abort())
+static void remove_sim_dir(void);
+/* Reports a finding and aborts (libFuzzer saves the input); a temporary key set goes first. */
+#define DIE(...) \
+    (fprintf(stderr, "fuzz_snp_report: " __VA_ARGS__), fputc('\n', stderr), remove_sim_dir(), \
+     abort())
 
 /* ---- fixtures ------------------------------------------------------------------------- */
 

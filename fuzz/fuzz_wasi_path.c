@@ -24,8 +24,10 @@
  * create anything elsewhere (the kernel's EACCES is reported as an escape); the others
  * run on the main thread. Without Landlock the create bit is ignored and nothing is ever
  * written. What an input created inside root/ is removed before the next resolution. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <ftw.h>
 #include <limits.h>
 #include <pthread.h>
@@ -61,7 +63,7 @@ enum {
 };
 #define PREOPEN_FD 3u /* the guest fd of root/ */
 
-static char scratch[64];         /* the mkdtemp directory */
+static char scratch[96];         /* the mkdtemp directory: TMPDIR/elvm-fuzz-wasi-PID-XXXXXX */
 static char root_real[PATH_MAX]; /* realpath of scratch/root */
 static pid_t scratch_owner;      /* the process that made the tree removes it */
 static elvm_wasi *wasi;
@@ -169,6 +171,24 @@ static int rm_entry(const char *path, const struct stat *st, int type, struct FT
 static void tree_remove(void) {
     if (scratch[0] && getpid() == scratch_owner)
         nftw(scratch, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Removes the trees of fuzz_wasi_path processes that died without removing theirs (a
+ * crash; AFL++ killing its child): those whose PID in the name no longer exists. */
+static void remove_stale_trees(const char *tmp) {
+    DIR *d = opendir(tmp);
+    if (!d) return;
+    for (struct dirent *e; (e = readdir(d));) {
+        long pid;
+        char rest[16];
+        if (sscanf(e->d_name, "elvm-fuzz-wasi-%ld-%15s", &pid, rest) != 2 || pid <= 0 ||
+            strlen(rest) != 6 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        char p[PATH_MAX];
+        snprintf(p, sizeof p, "%s/%s", tmp, e->d_name);
+        nftw(p, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    }
+    closedir(d);
 }
 
 /* The tree as a sorted list of "relative/path" names, symlinks not followed. */
@@ -420,8 +440,9 @@ static void *worker(void *arg) {
 /* Once per process: the scratch tree, the WASI host with root/ preopened, and whether
  * the kernel has openat2 (the first resolution finds out). */
 static void setup(void) {
-    snprintf(scratch, sizeof scratch, "%s/elvm-fuzz-wasi-XXXXXX",
-             getenv("TMPDIR") && strlen(getenv("TMPDIR")) < 30 ? getenv("TMPDIR") : "/tmp");
+    const char *tmp = getenv("TMPDIR") && strlen(getenv("TMPDIR")) < 40 ? getenv("TMPDIR") : "/tmp";
+    remove_stale_trees(tmp);
+    snprintf(scratch, sizeof scratch, "%s/elvm-fuzz-wasi-%ld-XXXXXX", tmp, (long)getpid());
     if (!mkdtemp(scratch)) DIE("mkdtemp %s: %s", scratch, strerror(errno));
     scratch_owner = getpid();
     atexit(tree_remove);
