@@ -644,8 +644,6 @@ static void binop(ctx *c, elvm_opcode op, elvm_valtype in, elvm_valtype out) {
     if (b.cst && live(c)) {
         elvm_handler h = (elvm_handler)(handler_of[op] + 1); /* H_<op>_IMM follows H_<op> */
         if (may_acc && fuse_acc(c, &a)) h = (elvm_handler)(acc_from[h] - 1);
-        size_t prod_at = c->acc_prod_at;
-        elvm_handler prod_h = c->acc_prod_h;
         ventry *r = push(c, out);
         size_t op_at = emit_h(c, h);
         size_t at = emit_ab(c, r->canon, a.slot);
@@ -653,8 +651,6 @@ static void binop(ctx *c, elvm_opcode op, elvm_valtype in, elvm_valtype out) {
         c->last_dst = at + 1;
         c->last_op_at = op_at;
         c->last_h = h;
-        c->acc_prod_at = prod_at;
-        c->acc_prod_h = prod_h;
         return;
     }
     if (b.cst) b.slot = b.canon; /* dead code: nothing is emitted */
@@ -683,11 +679,7 @@ static void binop(ctx *c, elvm_opcode op, elvm_valtype in, elvm_valtype out) {
         b = t;
         h = (elvm_handler)(acc_from[h] - 1);
     }
-    size_t prod_at = c->acc_prod_at;
-    elvm_handler prod_h = c->acc_prod_h;
     simple_result(c, h, out, a.slot, b.slot, true);
-    c->acc_prod_at = prod_at;
-    c->acc_prod_h = prod_h;
 }
 
 /* ---- compare-and-branch fusion -------------------------------------------------------- */

@@ -488,7 +488,7 @@ dispatch:
     OP(BR_UNLESS##sfx) { pc = (COND).u32 ? pc + 3 : pc[2].target; DISPATCH(); } \
     OP(BR_IF_LOOP##sfx) {                                                     \
         if ((COND).u32) {                                                     \
-            if (UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed))) TRAP(TIMEOUT); \
+            if (INTERRUPTED()) TRAP(TIMEOUT);                                 \
             pc = pc[2].target;                                                \
         } else {                                                              \
             pc += 3;                                                          \
