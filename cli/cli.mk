@@ -7,10 +7,11 @@ CLI_CXX_SRC = $(wildcard cli/*.cpp)
 CLI_OBJ  += $(patsubst %.cpp,$(B)/obj/%.o,$(CLI_CXX_SRC))
 # toml++ compiled in (header-only, its intended use) and libstdc++ linked statically:
 # loading the shared libraries tripled the start-up time of `elvm run` (hello-world:
-# ~1.1 ms -> ~3 ms minimum). OpenSSL stays out of `elvm`: --log loads libcrypto when it
-# hashes a module, and `elvm attest` runs the sibling program elvm-attest.
+# ~1.1 ms -> ~3 ms minimum); libgcc too, one shared library less to map at start.
+# OpenSSL stays out of `elvm`: --log loads libcrypto when it hashes a module, and
+# `elvm attest` runs the sibling program elvm-attest.
 CLI_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -Wshadow -g $(OPT) -DTOML_HEADER_ONLY=1
-CLI_LIBS = -lcjson -Wl,-Bstatic -lstdc++ -Wl,-Bdynamic -lpthread -ldl
+CLI_LIBS = -lcjson -Wl,-Bstatic -lstdc++ -Wl,-Bdynamic -static-libgcc -lpthread -ldl
 
 $(B)/obj/cli/%.o: cli/%.cpp cli/toml.h cli/cli.mk
 	@mkdir -p $(dir $@)

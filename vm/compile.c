@@ -63,7 +63,7 @@ typedef struct ctx {
     func_def *f;
     const functype *type;
     reader r;
-    const void *const *H;
+    elvm_handler_map H; /* handler id -> cell contents */
     bool fuel;
     /* locals */
     uint32_t nlocals; /* params + declared */
@@ -136,7 +136,8 @@ static size_t here(ctx *c) {
     return c->ncode;
 }
 
-static size_t emit_h(ctx *c, elvm_handler h) { return emit_cell(c, (cell){.h = c->H[h]}); }
+static const void *haddr(const ctx *c, elvm_handler h) { return elvm__handler_addr(c->H, h); }
+static size_t emit_h(ctx *c, elvm_handler h) { return emit_cell(c, (cell){.h = haddr(c, h)}); }
 static size_t emit_ab(ctx *c, uint32_t a, uint32_t b) {
     return emit_cell(c, (cell){.s = {a, b}});
 }
@@ -152,7 +153,7 @@ static void emit_copy(ctx *c, elvm_valtype t, uint32_t dst, uint32_t src) {
     }
     if (c->copy_at) {
         size_t at = c->copy_at - 1;
-        c->code[at].h = c->H[H_COPY2];
+        c->code[at].h = haddr(c, H_COPY2);
         emit_ab(c, dst, src);
         return; /* a pair: the next copy starts a new one */
     }
@@ -603,7 +604,7 @@ static bool fuse_acc(ctx *c, const ventry *v) {
         return false;
     c->acc_prod_at = c->last_op_at;
     c->acc_prod_h = c->last_h;
-    c->code[c->last_op_at].h = c->H[acc_to_r[c->last_h] - 1];
+    c->code[c->last_op_at].h = haddr(c, acc_to_r[c->last_h] - 1);
     return true;
 }
 
@@ -617,9 +618,9 @@ static elvm_handler last_plain(const ctx *c) {
  * reads its operands from their slots). */
 static void unfuse_acc(ctx *c) {
     if (c->last_h >= H__COUNT || !acc_plain[c->last_h]) return;
-    c->code[c->acc_prod_at].h = c->H[c->acc_prod_h];
+    c->code[c->acc_prod_at].h = haddr(c, c->acc_prod_h);
     c->last_h = (elvm_handler)(acc_plain[c->last_h] - 1);
-    c->code[c->last_op_at].h = c->H[c->last_h];
+    c->code[c->last_op_at].h = haddr(c, c->last_h);
 }
 
 /* Ops whose operands may swap, so a fresh second operand can come from the accumulator
@@ -703,7 +704,7 @@ static bool invert_compare(ctx *c, const ventry *v) {
     elvm_handler h = (elvm_handler)(inverse_of[plain] - 1);
     if (plain != c->last_h) h = (elvm_handler)(acc_from[h] - 1); /* still reads acc */
     c->last_h = h;
-    c->code[c->last_op_at].h = c->H[h];
+    c->code[c->last_op_at].h = haddr(c, h);
     return true;
 }
 
@@ -1625,7 +1626,7 @@ elvm_status elvm__compile_func(elvm_module *m, uint32_t defidx, elvm_error *err)
     c.m = m;
     c.f = f;
     c.type = &m->types[f->typeidx];
-    c.H = elvm__handler_table();
+    c.H = elvm__handler_map();
     c.fuel = m->engine->cfg.fuel;
     c.r = (reader){f->body, f->body_end, m->bytes, &jb, err, "code section",
                    (int32_t)(m->nfunc_imports + defidx)};

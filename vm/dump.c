@@ -62,9 +62,9 @@ enum { SC_LOAD = 3, SC_STORE = 3, SC_LOAD_LANE = 4, SC_STORE_LANE = 4, SC_CONST 
        SC_TERN = 3, SC_SHIFT = 3, SC_TEST = 2 };
 
 static int handler_id(const void *h) {
-    const void *const *t = elvm__handler_table();
+    elvm_handler_map m = elvm__handler_map();
     for (int i = 0; i < H__COUNT; i++)
-        if (t[i] == h) return i;
+        if (elvm__handler_addr(m, (elvm_handler)i) == h) return i;
     return -1;
 }
 

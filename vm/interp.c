@@ -40,11 +40,7 @@ FMINMAX(fmin64, double, <, 1)
 FMINMAX(fmax64, double, >, 0)
 
 /* Rounding a signalling NaN must give a quiet one (spec 4.3.3: arithmetic NaN); libm's
- * rounding functions may return it unchanged, so NaN inputs go through x + x. */
-static inline uint32_t f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
-static inline float f32_of(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
-static inline uint64_t f64_bits(double f) { uint64_t u; memcpy(&u, &f, 8); return u; }
-static inline double f64_of(uint64_t u) { double f; memcpy(&f, &u, 8); return f; }
+ * rounding functions may return it unchanged, so NaN inputs go through x + x (below). */
 
 /* Saturating truncation (spec 4.3.4 trunc_sat). */
 #define TRUNC_SAT(name, F, I, lo, hi, imin, imax)                              \
@@ -367,14 +363,19 @@ static void record_backtrace(elvm_store *s, const frame *top, const frame *base)
 
 static elvm_memory no_memory;
 
-static elvm_status interp(elvm_store *s, elvm_func *fn, slot *args, const void *const **table_out) {
-    /* handler id -> what the code holds: a label address, or the id itself */
+static elvm_status interp(elvm_store *s, elvm_func *fn, slot *args, elvm_handler_map *map_out) {
+    /* handler id -> what the code holds: a label address, or the id itself. Stored as
+     * offsets from one label (GCC's label differences), so the table is read-only data
+     * without a relocation per entry: as pointers, the 1627 entries were 13 KiB of pages
+     * the dynamic loader wrote at every process start. */
 #ifdef ELVM_COMPUTED_GOTO
-#define ENTRY(n) [H_##n] = &&L_##n,
+#define ENTRY(n) [H_##n] = &&L_##n - &&L_UNREACHABLE,
+#define HANDLER_BASE ((uintptr_t)&&L_UNREACHABLE)
 #else
-#define ENTRY(n) [H_##n] = (const void *)(uintptr_t)H_##n,
+#define ENTRY(n) [H_##n] = H_##n,
+#define HANDLER_BASE ((uintptr_t)0)
 #endif
-    static const void *const labels[H__COUNT] = {
+    static const int32_t offsets[H__COUNT] = {
 #define OP_SPECIAL(n, c)
 #define OP_UN(n, c, a, r) ENTRY(n)
 #define OP_BIN(n, c, a, r) ENTRY(n) ENTRY(n##_IMM)
@@ -419,11 +420,12 @@ static elvm_status interp(elvm_store *s, elvm_func *fn, slot *args, const void *
 #undef OP_STORE
     };
 #undef ENTRY
-    if (table_out) {
-        *table_out = labels;
+    if (map_out) {
+        map_out->base = HANDLER_BASE;
+        map_out->offsets = offsets;
         return ELVM_OK;
     }
-    exit_code[0].h = labels[H_EXIT];
+    exit_code[0].h = (const void *)(HANDLER_BASE + (uintptr_t)(intptr_t)offsets[H_EXIT]);
 
     frame *base = s->frame_top;
     cell *pc;
@@ -924,10 +926,10 @@ trap_recorded:
     return trap == ELVM_TRAP_EXIT ? ELVM_EXIT : ELVM_TRAP;
 }
 
-const void *const *elvm__handler_table(void) {
-    const void *const *t;
-    interp(NULL, NULL, NULL, &t);
-    return t;
+elvm_handler_map elvm__handler_map(void) {
+    elvm_handler_map m;
+    interp(NULL, NULL, NULL, &m);
+    return m;
 }
 
 /* interp under guard pages: a fault in this store's memories comes back here as the trap

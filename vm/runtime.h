@@ -229,8 +229,17 @@ ELVM_HIDDEN void elvm__guard_push(elvm__guard_ctx *g, elvm_store *s);
 ELVM_HIDDEN void elvm__guard_pop(elvm__guard_ctx *g);
 #define ELVM_GUARD_RESERVE ((uint64_t)1 << 33) /* 8 GiB: i32 address + u32 offset */
 
-/* interp.c */
-ELVM_HIDDEN const void *const *elvm__handler_table(void);
+/* interp.c: where each handler is. A code cell holds handler h as base + offsets[h]
+ * (elvm__handler_addr): a label address with computed goto, the id itself with switch
+ * dispatch (base 0, offsets[h] == h). */
+typedef struct {
+    uintptr_t base;
+    const int32_t *offsets; /* [H__COUNT] */
+} elvm_handler_map;
+ELVM_HIDDEN elvm_handler_map elvm__handler_map(void);
+static inline const void *elvm__handler_addr(elvm_handler_map m, elvm_handler h) {
+    return (const void *)(m.base + (uintptr_t)(intptr_t)m.offsets[h]);
+}
 /* Runs `fn` with its arguments already in `args` (store stack); results land there. */
 ELVM_HIDDEN elvm_status elvm__run(elvm_store *s, elvm_func *fn, slot *args, elvm_error *err);
 
