@@ -30,7 +30,15 @@ build/bench/native/%_simd: bench/programs/%.c
 	@mkdir -p $(dir $@)
 	$(BENCH_CC) $(BENCH_CFLAGS) $< -o $@ -lm
 
-bench-programs: $(BENCH_WASM) $(BENCH_NATIVE) $(BENCH_SIMD_WASM) $(BENCH_SIMD_NATIVE)
+# ... and natively without auto-vectorization (NAME_scalar), the reference for the scalar
+# wasm builds: an interpreter's overhead on the same scalar loops
+BENCH_SCALAR_NATIVE = $(patsubst %,build/bench/native/%_scalar,$(BENCH_SIMD))
+build/bench/native/%_scalar: bench/programs/%.c
+	@mkdir -p $(dir $@)
+	$(BENCH_CC) $(BENCH_CFLAGS) -fno-tree-vectorize $< -o $@ -lm
+
+bench-programs: $(BENCH_WASM) $(BENCH_NATIVE) $(BENCH_SIMD_WASM) $(BENCH_SIMD_NATIVE) \
+                $(BENCH_SCALAR_NATIVE)
 
 bench: $(B)/elvm bench-programs
 	python3 bench/run.py --elvm $(B)/elvm full
