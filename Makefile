@@ -19,7 +19,9 @@ WARN   = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-p
          -Wimplicit-fallthrough -Wno-unused-parameter
 # -iquote: the project's headers by "name.h" without shadowing system headers
 # (vm/limits.h would otherwise hide <limits.h> from OpenSSL's headers)
-CFLAGS_BASE = $(WARN) -D_GNU_SOURCE -iquote vm -iquote wasi -iquote sevsnp -g -ffp-contract=off
+# -fno-math-errno: sqrt becomes the instruction (no libm call kept for errno's sake)
+CFLAGS_BASE = $(WARN) -D_GNU_SOURCE -iquote vm -iquote wasi -iquote sevsnp -g -ffp-contract=off \
+              -fno-math-errno
 ifeq ($(SANITIZE),1)
   B       = build/asan
   OPT     = -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -33,7 +35,9 @@ ifeq ($(DISPATCH),switch)
   OPT += -DELVM_SWITCH_DISPATCH=1
 endif
 CFLAGS  = $(CFLAGS_BASE) $(OPT) $(EXTRA_CFLAGS)
-LDFLAGS = $(LDSAN) -lm
+# --as-needed: libm only where a call remains (gcc inlines every libm function elvm uses,
+# and one shared library less is ~0.15 ms off every `elvm run`)
+LDFLAGS = $(LDSAN) -Wl,--as-needed -lm
 
 VM_SRC    = $(wildcard vm/*.c)
 WASI_SRC  = $(wildcard wasi/*.c)

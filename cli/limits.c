@@ -25,6 +25,12 @@ struct cli_timer {
     int fired;  /* set by the thread, under lock */
 };
 
+double cli_ms(double seconds) {
+    double us = seconds * 1e6;
+    int64_t r = us >= 0 ? (int64_t)(us + 0.5) : -(int64_t)(0.5 - us);
+    return (double)r / 1e3;
+}
+
 double cli_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -65,7 +71,7 @@ static void hard_stop(struct cli_timer *t) {
     cli_log_end(t->log, ev);
     ev = cli_log_begin(t->log, "trap");
     cJSON_AddStringToObject(ev, "message", "timeout");
-    cJSON_AddNumberToObject(ev, "late_ms", round((cli_now() - ts_seconds(&t->deadline)) * 1e6) / 1e3);
+    cJSON_AddNumberToObject(ev, "late_ms", cli_ms(cli_now() - ts_seconds(&t->deadline)));
     cli_log_end(t->log, ev);
     static const char msg[] = "elvm: trap: timeout (the guest was blocked in a host call)\n";
     if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0) { /* nothing more to do */ }

@@ -323,7 +323,7 @@ static void log_limit(run *r, elvm_trap_kind trap, double late_s) {
         ev = cli_log_begin(r->log, "limit");
         cJSON_AddStringToObject(ev, "limit", "timeout");
         cJSON_AddNumberToObject(ev, "seconds", o->timeout);
-        cJSON_AddNumberToObject(ev, "late_ms", round(late_s * 1e6) / 1e3); /* after the deadline */
+        cJSON_AddNumberToObject(ev, "late_ms", cli_ms(late_s)); /* after the deadline */
     } else if (trap == ELVM_TRAP_STACK_EXHAUSTED) {
         ev = cli_log_begin(r->log, "limit");
         cJSON_AddStringToObject(ev, "limit", "stack");
@@ -421,7 +421,7 @@ static int call_guest(run *r, elvm_error *err) {
     if (r->hal && elvm_hal_bind(r->hal, inst, err) != ELVM_OK) return 0;
 #endif
     cJSON *ev = cli_log_begin(r->log, "instantiate");
-    cJSON_AddNumberToObject(ev, "ms", round((cli_now() - t0) * 1e6) / 1e3);
+    cJSON_AddNumberToObject(ev, "ms", cli_ms(cli_now() - t0));
     cli_log_end(r->log, ev);
     elvm_extern ext;
     const char *name = o->invoke ? o->invoke : "_start";

@@ -150,14 +150,30 @@ __attribute__((target("ssse3"))) static v128 swizzle_ssse3(v128 a, v128 b) {
 
 /* ---- float lanes ---------------------------------------------------------------------- */
 
-/* Rounding: as the scalar ops (a NaN comes back quiet, through x + x). */
+/* Rounding (spec 4.3.3 fceil, ffloor, ftrunc, fnearest), for scalars and lanes: a NaN
+ * comes back quiet, through x + x, as libm may return a signalling one unchanged. */
 static inline float f32_ceil(float x) { return x != x ? x + x : ceilf(x); }
 static inline float f32_floor(float x) { return x != x ? x + x : floorf(x); }
 static inline float f32_trunc(float x) { return x != x ? x + x : truncf(x); }
-static inline float f32_nearest(float x) { return x != x ? x + x : nearbyintf(x); }
 static inline double f64_ceil(double x) { return x != x ? x + x : ceil(x); }
 static inline double f64_floor(double x) { return x != x ? x + x : floor(x); }
 static inline double f64_trunc(double x) { return x != x ? x + x : trunc(x); }
-static inline double f64_nearest(double x) { return x != x ? x + x : nearbyint(x); }
+/* fnearest, ties to even, without libm's nearbyint (a call, where the others inline):
+ * below 2^23 (2^52), adding and taking away 2^23 leaves a sum whose ulp is 1, so the
+ * addition rounds the fraction away to nearest even (wasm never changes the rounding
+ * mode); at or above it every value is an integer already. copysign keeps the sign
+ * of results such as -0.4 -> -0. */
+static inline float f32_nearest(float x) {
+    if (x != x) return x + x;
+    float a = fabsf(x);
+    if (!(a < 0x1p23f)) return x;
+    return copysignf((a + 0x1p23f) - 0x1p23f, x);
+}
+static inline double f64_nearest(double x) {
+    if (x != x) return x + x;
+    double a = fabs(x);
+    if (!(a < 0x1p52)) return x;
+    return copysign((a + 0x1p52) - 0x1p52, x);
+}
 
 #endif
