@@ -39,8 +39,21 @@ typedef struct reader {
 ELVM_HIDDEN _Noreturn void elvm__rfail(reader *r, elvm_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 ELVM_HIDDEN uint8_t elvm__r_u8(reader *r);
-ELVM_HIDDEN uint32_t elvm__r_u32(reader *r);
-ELVM_HIDDEN int32_t elvm__r_s32(reader *r);
+/* u32 and s32: most are one byte (indices, small immediates), read inline; longer ones,
+ * and every error, go through the general decoder */
+ELVM_HIDDEN uint32_t elvm__r_u32_long(reader *r);
+ELVM_HIDDEN int32_t elvm__r_s32_long(reader *r);
+static inline uint32_t elvm__r_u32(reader *r) {
+    if (LIKELY(r->p < r->end && *r->p < 0x80)) return *r->p++;
+    return elvm__r_u32_long(r);
+}
+static inline int32_t elvm__r_s32(reader *r) {
+    if (LIKELY(r->p < r->end && *r->p < 0x80)) {
+        int32_t b = *r->p++;
+        return b & 0x40 ? b - 0x80 : b; /* bit 6 is the sign */
+    }
+    return elvm__r_s32_long(r);
+}
 ELVM_HIDDEN int64_t elvm__r_s64(reader *r);
 ELVM_HIDDEN int64_t elvm__r_s33(reader *r);
 ELVM_HIDDEN const uint8_t *elvm__r_bytes(reader *r, size_t n);

@@ -94,8 +94,8 @@ uint8_t elvm__r_u8(reader *r) {
     return *r->p++;
 }
 
-uint32_t elvm__r_u32(reader *r) { return (uint32_t)r_leb(r, 32, false); }
-int32_t elvm__r_s32(reader *r) { return (int32_t)r_leb(r, 32, true); }
+uint32_t elvm__r_u32_long(reader *r) { return (uint32_t)r_leb(r, 32, false); }
+int32_t elvm__r_s32_long(reader *r) { return (int32_t)r_leb(r, 32, true); }
 int64_t elvm__r_s64(reader *r) { return (int64_t)r_leb(r, 64, true); }
 int64_t elvm__r_s33(reader *r) { return (int64_t)r_leb(r, 33, true); }
 
