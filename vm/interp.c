@@ -39,9 +39,6 @@ FMINMAX(fmax32, float, >, 0)
 FMINMAX(fmin64, double, <, 1)
 FMINMAX(fmax64, double, >, 0)
 
-/* Rounding a signalling NaN must give a quiet one (spec 4.3.3: arithmetic NaN); libm's
- * rounding functions may return it unchanged, so NaN inputs go through x + x (below). */
-
 /* Saturating truncation (spec 4.3.4 trunc_sat). */
 #define TRUNC_SAT(name, F, I, lo, hi, imin, imax)                              \
     static inline I name(F x) {                                                \
