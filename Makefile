@@ -26,6 +26,8 @@ ifeq ($(SANITIZE),1)
   B       = build/asan
   OPT     = -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
   LDSAN   = -fsanitize=address,undefined
+  # leaks inside third-party libraries (OpenCL's pocl and its LLVM) are theirs: listed there
+  export LSAN_OPTIONS = suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 else
   B       = build
   OPT     = -O2

@@ -128,12 +128,20 @@ static void one_run(uint64_t base, int step, int at_write, int kill_us) {
                 (WIFEXITED(status) && WEXITSTATUS(status) == 0));
 }
 
-/* Every key holds a well-formed value at least as new as its last acknowledged put. */
+/* Every key holds a well-formed value at least as new as its last acknowledged put. A
+ * writer killed before it had created the container (a random kill in the first run, on
+ * a loaded machine) leaves no container at all: allowed while nothing was acknowledged. */
 static void verify(void) {
     elvm_hal *h = new_hal();
     assert_non_null(h);
     hal_container *c;
-    assert_int_equal(elvm__hal_container_open(h, "crash", 0, &c), -1);
+    int oe = elvm__hal_container_open(h, "crash", 0, &c);
+    if (oe == HAL_ST_NOT_FOUND) {
+        elvm_hal_free(h);
+        for (int k = 0; k < NKEYS; k++) assert_true(acked[k] < 0);
+        return;
+    }
+    assert_int_equal(oe, -1);
     for (int k = 0; k < NKEYS; k++) {
         char key[16];
         snprintf(key, sizeof key, "k%d", k);
