@@ -67,8 +67,10 @@ check fuel.enough 0 "i64:14" - "$ELVM" run --fuel 1000 --invoke count "$LOOP" 3
 
 # ---- timeout ---------------------------------------------------------------------------
 # A loop with no call in it: only the interrupt check on its back-edge can stop it. The
-# wall time includes starting the process; the log's late_ms is how long after the
-# deadline the guest had stopped, measured inside elvm.
+# log's late_ms, measured inside elvm, is how long after the deadline the guest had
+# stopped: that is the precision checked (at most 10 ms). The wall time includes starting
+# and ending the process, which under ASan on a loaded machine took 200 ms more: it only
+# has to show that the deadline neither fired early nor was missed (200 to 1000 ms).
 timeout_check() {
     tname=$1
     shift
@@ -82,8 +84,8 @@ timeout_check() {
     printf '      and exit included); elvm saw the guest stop %s ms after the deadline\n' "${late:-?}"
     if [ "$rc" != 134 ] || ! grep -q "elvm: trap: timeout" "$T/$tname.err"; then
         bad "$tname" "exit status $rc, wanted 134 and 'elvm: trap: timeout'"
-    elif [ "$ms" -lt 200 ] || [ "$ms" -gt 350 ]; then
-        bad "$tname" "took $ms ms, wanted 200 to 350"
+    elif [ "$ms" -lt 200 ] || [ "$ms" -gt 1000 ]; then
+        bad "$tname" "took $ms ms, wanted 200 to 1000"
     elif [ -z "$late" ] || ! awk -v l="$late" 'BEGIN { exit !(l >= 0 && l <= 10) }'; then
         bad "$tname" "stopped ${late:-?} ms after the deadline, wanted at most 10"
     else
