@@ -400,12 +400,11 @@ def spawn_once(cmd):
     """Seconds from posix_spawn to the exit of cmd, output to /dev/null: no pipes, no timer
     thread, no fork of this Python process (run_once's Popen costs more than a small
     program's whole run here). Nothing is checked: quick mode and find_runtimes check hello."""
-    exe = shutil.which(cmd[0]) or cmd[0]
     acts = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
             (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
             (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)]
     t0 = time.perf_counter()
-    pid = os.posix_spawn(exe, cmd, os.environ, file_actions=acts)
+    pid = os.posix_spawnp(cmd[0], cmd, os.environ, file_actions=acts)
     os.waitpid(pid, 0)
     return time.perf_counter() - t0
 
