@@ -959,6 +959,10 @@ static void emit_return(ctx *c) {
             emit_const(c, 0, v->cval);
             emit_h(c, H_RETURN);
             emit_ab(c, 0, 0);
+        } else if (is_fresh(c, v)) {
+            /* the op just emitted computed it: it writes the return slot itself */
+            c->code[c->last_dst - 1].s.a = 0;
+            emit_h(c, H_RETURN0);
         } else {
             emit_h(c, H_RETURN1);
             emit_ab(c, v->slot, 0);
@@ -985,6 +989,10 @@ static void op_call(ctx *c, const functype *t, elvm_handler h, uint32_t a, uint3
         if (h == H_CALL_INDIRECT || h == H_CALL_INDIRECT_F) {
             emit_ab(c, a, b);
             emit_ab(c, idx_slot, argbase);
+        } else if (h == H_CALL_LOCAL || h == H_CALL_LOCAL_F) {
+            /* a direct call: the callee's record is known, compiled or not */
+            emit_ab(c, a, argbase);
+            emit_cell(c, (cell){.cf = &c->m->compiled[a - c->m->nfunc_imports]});
         } else {
             emit_ab(c, a, argbase);
         }
@@ -1005,7 +1013,9 @@ static void op_end(ctx *c) {
     }
     materialize_top(c, f->nresults);
     for (uint32_t i = 0; i < f->nresults; i++) pop_any(c);
-    size_t end_at = here(c);
+    /* the function's own end is no label when nothing branches to it: the op before it
+     * stays "last" for finish_function */
+    size_t end_at = c->nctrls == 1 && !f->patches && !f->else_cell ? c->ncode : here(c);
     if (f->else_cell) c->code[f->else_cell - 1].u64 = end_at;
     patch_list(c, f->patches, end_at);
     if (c->fuel) {
@@ -1609,7 +1619,12 @@ static void finish_function(ctx *c) {
     uint32_t nslots = 0;
     for (uint32_t i = 0; i < t->nresults; i++) nslots += elvm__slots_of(t->results[i]);
     end_run(c);
-    if (nslots == 1) {
+    if (nslots == 1 && c->last_dst && c->code[c->last_dst - 1].s.a == c->nlocal_slots) {
+        /* the last op computed the result (nothing branches to the end: op_end kept
+         * last_dst): it writes the return slot itself */
+        c->code[c->last_dst - 1].s.a = 0;
+        emit_h(c, H_RETURN0);
+    } else if (nslots == 1) {
         emit_h(c, H_RETURN1);
         emit_ab(c, c->nlocal_slots, 0);
     } else {
@@ -1618,7 +1633,7 @@ static void finish_function(ctx *c) {
     }
 }
 
-elvm_status elvm__compile_func(elvm_module *m, uint32_t defidx, elvm_error *err) {
+static elvm_status compile_func(elvm_module *m, uint32_t defidx, elvm_error *err) {
     func_def *f = &m->funcs[defidx];
     jmp_buf jb;
     ctx c;
@@ -1661,16 +1676,15 @@ elvm_status elvm__compile_func(elvm_module *m, uint32_t defidx, elvm_error *err)
     cell *code = elvm__realloc(c.code, c.ncode * sizeof(cell));
     if (!code) elvm__rfail(&c.r, ELVM_NOMEM, "out of memory");
     c.code = code;
-    compiled_func *cf = elvm__calloc(1, sizeof *cf);
-    if (!cf) elvm__rfail(&c.r, ELVM_NOMEM, "out of memory");
     for (size_t i = 0; i < c.nrelocs; i++) code[c.relocs[i]].target = code + code[c.relocs[i]].u64;
+    compiled_func *cf = f->code;
     cf->code = code;
     cf->ncells = c.ncode;
     cf->nparams = nparam_slots;
     cf->nlocals = c.nlocal_slots;
+    cf->nzero = c.nlocal_slots - nparam_slots;
     /* room for the call handler's four unconditional zero stores past the params */
     cf->frame_slots = c.max_slot + 1 > nparam_slots + 4 ? c.max_slot + 1 : nparam_slots + 4;
-    f->code = cf;
     m->stats.code_bytes += c.ncode * sizeof(cell);
     elvm__free(c.local_slot);
     elvm__free(c.vals);
@@ -1683,10 +1697,27 @@ elvm_status elvm__compile_func(elvm_module *m, uint32_t defidx, elvm_error *err)
     return ELVM_OK;
 }
 
-void elvm__compiled_free(compiled_func *cf) {
-    if (!cf) return;
-    elvm__free(cf->code);
-    elvm__free(cf);
+elvm_status elvm__compile_all(elvm_module *m, elvm_error *err) {
+    uint32_t ndef = m->nfuncs - m->nfunc_imports;
+    m->compiled = elvm__calloc(ndef ? ndef : 1, sizeof(compiled_func));
+    if (!m->compiled) return elvm__fail(err, ELVM_NOMEM, "out of memory for compiled code");
+    for (uint32_t i = 0; i < ndef; i++) {
+        m->compiled[i].funcidx = m->nfunc_imports + i;
+        m->compiled[i].module = m;
+        m->funcs[i].code = &m->compiled[i];
+    }
+    for (uint32_t i = 0; i < ndef; i++) {
+        elvm_status st = compile_func(m, i, err);
+        if (st != ELVM_OK) return st;
+    }
+    return ELVM_OK;
+}
+
+void elvm__compiled_free(elvm_module *m) {
+    if (!m->compiled) return;
+    for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++) elvm__free(m->compiled[i].code);
+    elvm__free(m->compiled);
+    m->compiled = NULL;
 }
 
 static bool scan_body(elvm_module *m, uint32_t i, elvm_error *err) {

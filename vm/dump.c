@@ -71,14 +71,15 @@ static int handler_id(const void *h) {
 /* Cells per instruction: the handler cell plus its operands (see interp.c layouts). */
 static size_t cells_of(int id, const cell *pc) {
     switch (id) {
-    case H_UNREACHABLE: case H_NOP: case H_EXIT: return 1;
+    case H_UNREACHABLE: case H_NOP: case H_EXIT: case H_RETURN0: return 1;
     case H_BR: case H_BR_LOOP: case H_FUEL: case H_DATA_DROP: case H_ELEM_DROP: return 2;
-    case H_COPY: case H_CALL: case H_CALL_LOCAL: case H_CALL_F: case H_CALL_LOCAL_F: case H_RETURN: case H_RETURN1: case H_GLOBAL_GET: case H_GLOBAL_SET:
+    case H_COPY: case H_CALL: case H_CALL_F: case H_RETURN: case H_RETURN1: case H_GLOBAL_GET: case H_GLOBAL_SET:
     case H_MEMORY_SIZE: case H_MEMORY_GROW: case H_TABLE_SIZE: case H_REF_FUNC:
     case H_REF_IS_NULL: return 2;
     case H_BR_TABLE: return 2 + pc[1].s.b;
     case H_BR_TABLE_F: return 2 + 2 * (size_t)pc[1].s.b;
     case H_BR_F: case H_BR_LOOP_F: return 3;
+    case H_CALL_LOCAL: case H_CALL_LOCAL_F: return 3;
     case H_BR_IF_F: case H_BR_UNLESS_F: case H_BR_IF_RA_F: case H_BR_UNLESS_RA_F: return 4;
     case H_TABLE_COPY: case H_TABLE_INIT: return 4;
     case H_V128_COPY: case H_V128_GLOBAL_GET: case H_V128_GLOBAL_SET: return 2;
@@ -132,7 +133,9 @@ void elvm__dump_code(const elvm_module *m, uint32_t defidx, FILE *out) {
         fprintf(out, "  %5zu: %-20s", i, handler_names[id]);
         for (size_t k = 1; k < n && i + k < cf->ncells; k++) {
             const cell *c = &pc[k];
-            if (c->target >= cf->code && c->target < cf->code + cf->ncells)
+            if ((id == H_CALL_LOCAL || id == H_CALL_LOCAL_F) && k == 2)
+                fprintf(out, " func[%u]", c->cf->funcidx);
+            else if (c->target >= cf->code && c->target < cf->code + cf->ncells)
                 fprintf(out, " ->%td", c->target - cf->code);
             else
                 fprintf(out, " %u|%u", c->s.a, c->s.b);

@@ -122,10 +122,10 @@ static int call_host(elvm_store *s, elvm_instance *inst, elvm_func *fn, slot *ar
 static void record_backtrace(elvm_store *s, const frame *top, const frame *base) {
     s->nbt = 0;
     for (const frame *f = top; f > base && s->nbt < ELVM_BACKTRACE_MAX; f--) {
-        const elvm_func *bf = f->fn;
-        s->bt[s->nbt].funcidx = bf->funcidx;
-        s->bt[s->nbt].host = bf->host != NULL;
-        s->bt[s->nbt].name = bf->host ? NULL : elvm_module_func_name(bf->inst->module, bf->funcidx);
+        const compiled_func *cf = f->cf;
+        s->bt[s->nbt].funcidx = cf->funcidx;
+        s->bt[s->nbt].host = false;
+        s->bt[s->nbt].name = elvm_module_func_name(cf->module, cf->funcidx);
         s->nbt++;
     }
 }
@@ -317,34 +317,35 @@ static void record_backtrace(elvm_store *s, const frame *top, const frame *base)
     TRUNC_FORM(name##_RA, in, out, T, lo, hi, acc, TO_SLOT)                  \
     TRUNC_FORM(name##_RA_R, in, out, T, lo, hi, acc, TO_ACC)
 
-/* Enters wasm function `callee` with its arguments at fp + argbase. The stack limit
- * doubles as the interrupt check: elvm_store_interrupt lowers it to the bottom of the
- * stack, so the next call fails the check and finds the interrupt flag set. */
-#define ENTER_WASM(other_instance, with_fuel)                                 \
+/* Enters compiled function `cf_` with its arguments at fp + argbase; pc is where the
+ * caller resumes. The frame record above s->frame_top is filled before the limits are
+ * checked (the frames array has a spare record past frames_end for that), which leaves
+ * fewer values live across the check. The stack limit doubles as the interrupt check:
+ * elvm_store_interrupt lowers it to the bottom of the stack, so the next call fails the
+ * check and finds the interrupt flag set. */
+#define ENTER_WASM(cf_, other_instance, with_fuel)                            \
     do {                                                                      \
-        compiled_func *cf = callee->code;                                     \
-        slot *nfp = fp + argbase;                                             \
+        const compiled_func *cf = (cf_);                                      \
         /* the frame record lives in the store only (s->frame_top), not in a register: \
          * the handlers need their registers more than calls do */             \
         frame *ft = s->frame_top + 1;                                         \
+        ft->ret_pc = pc;                                                      \
+        ft->fp = fp;                                                          \
+        ft->inst = inst;                                                      \
+        ft->cf = cf;                                                          \
+        fp += argbase;                                                        \
         if (UNLIKELY(ft >= s->frames_end ||                                   \
-                     nfp + cf->frame_slots >                                  \
+                     fp + cf->frame_slots >                                   \
                          atomic_load_explicit(&s->stack_limit, memory_order_relaxed))) { \
             if (atomic_load_explicit(&s->interrupt, memory_order_relaxed)) TRAP(TIMEOUT); \
             TRAP(STACK_EXHAUSTED);                                            \
         }                                                                     \
         s->frame_top = ft; /* also for a trap raised by a fault (guard.c) */  \
-        ft->ret_pc = pc;                                                      \
-        ft->fp = fp;                                                          \
-        ft->inst = inst;                                                      \
-        ft->fn = callee;                                                      \
         /* zero the locals: four stores cover most functions (frames have     \
          * room, see compile.c), memset the rest */                           \
-        slot *z = nfp + cf->nparams;                                          \
+        slot *z = fp + cf->nparams;                                           \
         z[0].u64 = z[1].u64 = z[2].u64 = z[3].u64 = 0;                        \
-        if (UNLIKELY(cf->nlocals - cf->nparams > 4))                          \
-            memset(z + 4, 0, (size_t)(cf->nlocals - cf->nparams - 4) * sizeof(slot)); \
-        fp = nfp;                                                             \
+        if (UNLIKELY(cf->nzero > 4)) memset(z + 4, 0, (size_t)(cf->nzero - 4) * sizeof(slot)); \
         pc = cf->code;                                                        \
         if ((with_fuel)) {                                                    \
             /* pay for the entry run here, skipping the FUEL op that would */ \
@@ -438,7 +439,7 @@ static elvm_status interp(elvm_store *s, elvm_func *fn, slot *args, elvm_handler
     slot acc = {.u64 = 0}; /* the accumulator: a value passed from one op to the next */
 
     {
-        compiled_func *cf = fn->code;
+        const compiled_func *cf = fn->code;
         if (base + 1 >= s->frames_end ||
             args + cf->frame_slots > atomic_load_explicit(&s->stack_limit, memory_order_relaxed)) {
             pc = exit_code;
@@ -451,8 +452,8 @@ static elvm_status interp(elvm_store *s, elvm_func *fn, slot *args, elvm_handler
         ft->ret_pc = exit_code;
         ft->fp = NULL;
         ft->inst = NULL;
-        ft->fn = fn;
-        memset(fp + cf->nparams, 0, (size_t)(cf->nlocals - cf->nparams) * sizeof(slot));
+        ft->cf = cf;
+        memset(fp + cf->nparams, 0, (size_t)cf->nzero * sizeof(slot));
         pc = cf->code;
         LOAD_MEM();
     }
@@ -549,7 +550,7 @@ dispatch:
         pc = pc[2 + i].target;
         DISPATCH();
     }
-    /* [h][funcidx|argbase]; _LOCAL: a function of this module (not an import); _F: in
+    /* [h][funcidx|argbase]: an imported function (host or wasm, of any instance); _F: in
      * code compiled with fuel */
 #define CALL_BODY(next)                                                       \
     {                                                                         \
@@ -559,9 +560,20 @@ dispatch:
         goto next;                                                            \
     }
     OP(CALL) CALL_BODY(do_call)
-    OP(CALL_LOCAL) CALL_BODY(do_call_local)
     OP(CALL_F) CALL_BODY(do_call_f)
-    OP(CALL_LOCAL_F) CALL_BODY(do_call_local_f)
+    /* [h][funcidx|argbase][compiled_func]: a function of this module, entered directly */
+    OP(CALL_LOCAL) {
+        argbase = B1;
+        const compiled_func *dcf = pc[2].cf;
+        pc += 3;
+        ENTER_WASM(dcf, false, false);
+    }
+    OP(CALL_LOCAL_F) {
+        argbase = B1;
+        const compiled_func *dcf = pc[2].cf;
+        pc += 3;
+        ENTER_WASM(dcf, false, true);
+    }
     /* [h][typeidx|tableidx][idx|argbase] */
 #define CALL_INDIRECT_BODY(next)                                              \
     {                                                                         \
@@ -590,6 +602,8 @@ dispatch:
         fp[0] = fp[A1];
         goto do_return;
     }
+    /* [h]: the one result is in fp[0] already (its producer wrote it there) */
+    OP(RETURN0) goto do_return;
     OP(EXIT) {
         s->fuel = fuel;
         s->frame_top = base;
@@ -891,7 +905,7 @@ do_return: {
 do_call:
     if (callee->host) {
         s->fuel = fuel;
-        s->stack_top = fp + s->frame_top->fn->code->frame_slots;
+        s->stack_top = fp + s->frame_top->cf->frame_slots;
         elvm__guard_ctx *g = elvm__guard_current();
         if (g) g->in_host++;
         int rc = call_host(s, inst, callee, fp + argbase);
@@ -904,15 +918,11 @@ do_call:
         }
         DISPATCH();
     }
-    ENTER_WASM(callee->inst != inst, false);
-do_call_local:
-    ENTER_WASM(false, false);
+    ENTER_WASM(callee->code, callee->inst != inst, false);
     /* code compiled with fuel: same, charging the callee's first run on entry */
 do_call_f:
     if (callee->host) goto do_call;
-    ENTER_WASM(callee->inst != inst, true);
-do_call_local_f:
-    ENTER_WASM(false, true);
+    ENTER_WASM(callee->code, callee->inst != inst, true);
 
 trapped:
     elvm__trap_set(s, trap, NULL);

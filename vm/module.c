@@ -127,8 +127,7 @@ elvm_module *elvm_module_new(elvm_engine *engine, const uint8_t *bytes, size_t l
     m->engine = engine;
     elvm_status st = elvm__decode(m, err);
     if (st == ELVM_OK) st = elvm__validate_module(m, err);
-    for (uint32_t i = 0; st == ELVM_OK && i < m->nfuncs - m->nfunc_imports; i++)
-        st = elvm__compile_func(m, i, err);
+    if (st == ELVM_OK) st = elvm__compile_all(m, err);
     /* The spec decodes the whole module before validating it: a malformed body later
      * on wins over an invalid one earlier. */
     if (st == ELVM_INVALID) elvm__scan_malformed(m, err);
@@ -154,9 +153,9 @@ void elvm_module_free(elvm_module *m) {
         for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++) {
             elvm__free(m->funcs[i].local_types);
             elvm__free(m->funcs[i].name);
-            elvm__compiled_free(m->funcs[i].code);
         }
     elvm__free(m->funcs);
+    elvm__compiled_free(m);
     elvm__free(m->tables);
     elvm__free(m->mems);
     elvm__free(m->globals);

@@ -138,7 +138,7 @@ typedef struct func_def {
     elvm_valtype *local_types; /* params then locals: nparams + nlocals */
     const uint8_t *body, *body_end; /* instructions, after the local declarations */
     uint32_t body_offset;      /* module offset of the body, for messages */
-    struct compiled_func *code;
+    struct compiled_func *code; /* &module.compiled[defidx] */
     char *name; /* from the name section, or NULL */
 } func_def;
 
@@ -156,6 +156,7 @@ struct elvm_module {
     uint32_t nfuncs, nfunc_imports;
     uint32_t *func_types; /* typeidx of every function */
     func_def *funcs;      /* the nfuncs - nfunc_imports defined ones */
+    struct compiled_func *compiled; /* their threaded code, by defidx */
     uint32_t ntables, ntable_imports;
     tabletype *tables;
     uint32_t nmems, nmem_imports;
@@ -186,10 +187,12 @@ ELVM_HIDDEN const functype *elvm__module_functype(const elvm_module *m, uint32_t
 /* Stages of elvm_module_new. Each returns ELVM_OK or fills err. */
 ELVM_HIDDEN elvm_status elvm__decode(elvm_module *m, elvm_error *err);
 ELVM_HIDDEN elvm_status elvm__validate_module(elvm_module *m, elvm_error *err);
-ELVM_HIDDEN elvm_status elvm__compile_func(elvm_module *m, uint32_t defidx, elvm_error *err);
+/* Compiles every defined function into m->compiled (allocated here). */
+ELVM_HIDDEN elvm_status elvm__compile_all(elvm_module *m, elvm_error *err);
 /* After a validation error: is any function body malformed (which the spec reports first)? */
 ELVM_HIDDEN bool elvm__scan_malformed(elvm_module *m, elvm_error *err);
-ELVM_HIDDEN void elvm__compiled_free(struct compiled_func *cf);
+/* Frees m->compiled and the code of its functions. */
+ELVM_HIDDEN void elvm__compiled_free(elvm_module *m);
 
 /* Decodes one instruction's opcode and skips its immediates (malformed checks only).
  * Used by the malformed scan and by constant expressions. */

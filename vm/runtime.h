@@ -20,15 +20,19 @@ typedef union slot {
     void *ref;
 } slot;
 
+struct compiled_func;
+
 /* One cell of threaded code. An instruction is a handler address followed by its
  * operand cells; operands are frame-slot indexes (two 32-bit ones per cell), 64-bit
- * immediates (constants, memarg offsets: 64 bits so memory64 fits) or branch targets.
- * The layout of each handler is written beside it in interp.c. */
+ * immediates (constants, memarg offsets: 64 bits so memory64 fits), branch targets or,
+ * for a direct call, the callee's compiled code. The layout of each handler is written
+ * beside it in interp.c. */
 typedef union cell {
     const void *h;
     uint64_t u64;
     struct { uint32_t a, b; } s;
     union cell *target;
+    const struct compiled_func *cf;
 } cell;
 
 /* Handler ids: every numeric/memory opcode of opcodes.def has one, plus the internal
@@ -38,7 +42,7 @@ typedef union cell {
     X(UNREACHABLE) X(NOP) X(COPY) X(COPY2) X(CONST32) X(CONST64) X(SELECT)                  \
     X(BR) X(BR_IF) X(BR_UNLESS) X(BR_LOOP) X(BR_IF_LOOP) X(BR_TABLE)               \
     X(BR_F) X(BR_LOOP_F) X(BR_IF_F) X(BR_UNLESS_F) X(BR_TABLE_F)                   \
-    X(CALL) X(CALL_LOCAL) X(CALL_INDIRECT) X(CALL_F) X(CALL_LOCAL_F) X(CALL_INDIRECT_F) X(RETURN) X(RETURN1) X(FUEL) X(EXIT)                             \
+    X(CALL) X(CALL_LOCAL) X(CALL_INDIRECT) X(CALL_F) X(CALL_LOCAL_F) X(CALL_INDIRECT_F) X(RETURN) X(RETURN1) X(RETURN0) X(FUEL) X(EXIT)                \
     X(GLOBAL_GET) X(GLOBAL_SET) X(MEMORY_SIZE) X(MEMORY_GROW) X(MEMORY_INIT)       \
     X(DATA_DROP) X(MEMORY_COPY) X(MEMORY_FILL) X(TABLE_GET) X(TABLE_SET)           \
     X(TABLE_SIZE) X(TABLE_GROW) X(TABLE_FILL) X(TABLE_COPY) X(TABLE_INIT)          \
@@ -116,12 +120,18 @@ typedef enum {
     H__COUNT
 } elvm_handler;
 
+/* A defined function's threaded code. The module allocates these for all its functions
+ * before compiling any (elvm_module.compiled), so a direct call can point at its callee's
+ * record while the callee is not compiled yet. */
 typedef struct compiled_func {
     cell *code;
     size_t ncells;
     uint32_t nparams;     /* slots of the parameters */
     uint32_t nlocals;     /* slots of params + locals */
+    uint32_t nzero;       /* nlocals - nparams: the slots a call zeroes */
     uint32_t frame_slots; /* locals + deepest operand stack */
+    uint32_t funcidx;     /* in its module's function index space */
+    const elvm_module *module;
 } compiled_func;
 
 struct elvm_engine {
@@ -178,12 +188,13 @@ struct elvm_instance {
     elvm_global *own_globals;
 };
 
-/* One activation: the function running and where its caller resumes. */
+/* One activation: the function running (cf) and where its caller resumes (ret_pc, with
+ * its fp and instance). */
 typedef struct frame {
     cell *ret_pc;
     slot *fp;
     elvm_instance *inst;
-    elvm_func *fn;
+    const compiled_func *cf;
 } frame;
 
 typedef struct store_obj {
@@ -197,6 +208,8 @@ struct elvm_store {
     elvm_engine *engine;
     slot *stack, *stack_end;
     slot *stack_top; /* first slot not used by running frames (for reentrant calls) */
+    /* frames_end is one record before the end of the allocation: a call fills the record
+     * above frame_top before it checks the limit */
     frame *frames, *frames_end, *frame_top;
     int64_t fuel;
     uint64_t fuel_set;

@@ -42,7 +42,7 @@ elvm_store *elvm_store_new(elvm_engine *engine) {
     size_t nslots = engine->cfg.value_stack_slots;
     size_t nframes = (size_t)engine->cfg.max_call_depth + 1;
     s->stack = elvm__calloc(nslots, sizeof(slot));
-    s->frames = elvm__calloc(nframes, sizeof(frame));
+    s->frames = elvm__calloc(nframes + 1, sizeof(frame)); /* + the spare (runtime.h) */
     if (!s->stack || !s->frames) {
         elvm__free(s->stack);
         elvm__free(s->frames);
