@@ -142,6 +142,7 @@ regress: $(B)/elvm
 
 cli-test: $(B)/elvm $(B)/elvm-hal build/examples/hal/sealed_notes.wasm
 	@B=$(B) sh tests/cli_limits.sh
+	@B=$(B) sh tests/cli_modfile.sh
 
 # spectest last: its summary line ends the output
 ifeq ($(SANITIZE),1)

@@ -31,6 +31,13 @@ void cli_error(const char *where, const char *fmt, ...) __attribute__((format(pr
 /* Reads a whole file into a malloc'd buffer. On failure prints the error line and
  * returns -1. */
 int cli_read_file(const char *path, uint8_t **data, size_t *len);
+/* free() as an elvm_bytes_release, for a buffer of cli_read_file. */
+void cli_free_bytes(uint8_t *bytes, size_t len, void *ud);
+/* modfile.c: the bytes of module file `path` for elvm_module_new_take, with the release
+ * function to pass it: a regular file is mapped read-only (a SIGBUS from its truncation
+ * by another process becomes a one-line error and exit status 1), anything else is read.
+ * On failure prints the error line and returns -1. */
+int cli_module_bytes(const char *path, uint8_t **bytes, size_t *len, elvm_bytes_release *release);
 
 /* Reads and compiles `path`; on failure prints the error line and returns NULL. */
 elvm_module *cli_load_module(elvm_engine *engine, const char *path);

@@ -173,14 +173,20 @@ int cli_read_file(const char *path, uint8_t **data, size_t *len) {
     return 0;
 }
 
+void cli_free_bytes(uint8_t *bytes, size_t len, void *ud) {
+    (void)len;
+    (void)ud;
+    free(bytes);
+}
+
 elvm_module *cli_load_module(elvm_engine *engine, const char *path) {
     uint8_t *bytes;
     size_t len;
-    if (cli_read_file(path, &bytes, &len)) return NULL;
+    elvm_bytes_release release;
+    if (cli_module_bytes(path, &bytes, &len, &release)) return NULL;
     elvm_error err;
     memset(&err, 0, sizeof err);
-    elvm_module *m = elvm_module_new(engine, bytes, len, &err);
-    free(bytes);
+    elvm_module *m = elvm_module_new_take(engine, bytes, len, release, NULL, &err);
     if (!m) cli_error(path, "%s", err.msg[0] ? err.msg : elvm_strerror(err.status));
     return m;
 }

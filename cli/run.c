@@ -186,7 +186,8 @@ static void run_error(run *r, const char *msg) {
 static int load(run *r) {
     uint8_t *bytes;
     size_t len;
-    if (cli_read_file(r->o->file, &bytes, &len)) return -1;
+    elvm_bytes_release release;
+    if (cli_module_bytes(r->o->file, &bytes, &len, &release)) return -1;
     if (r->log) {
         char sha[65];
         cli_sha256_hex(bytes, len, sha);
@@ -198,8 +199,8 @@ static int load(run *r) {
     }
     elvm_error err;
     memset(&err, 0, sizeof err);
-    r->module = elvm_module_new(r->engine, bytes, len, &err);
-    free(bytes);
+    /* the module keeps the mapping (its data segments stay there): no copy */
+    r->module = elvm_module_new_take(r->engine, bytes, len, release, NULL, &err);
     if (!r->module) run_error(r, err.msg[0] ? err.msg : elvm_strerror(err.status));
     return r->module ? 0 : -1;
 }

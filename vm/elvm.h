@@ -220,6 +220,15 @@ typedef struct elvm_export_desc {
  * its buffer). Errors: ELVM_MALFORMED, ELVM_INVALID, ELVM_LIMIT, ELVM_NOMEM. */
 elvm_module *elvm_module_new(elvm_engine *engine, const uint8_t *bytes, size_t len,
                              elvm_error *err);
+/* Called once when a module made by elvm_module_new_take lets go of its bytes. */
+typedef void (*elvm_bytes_release)(uint8_t *bytes, size_t len, void *ud);
+/* As elvm_module_new, but the module keeps `bytes` instead of copying them, and calls
+ * release(bytes, len, ud) exactly once when it no longer needs them: at once when this
+ * fails, otherwise when the module's last reference (the caller's or an instance's) is
+ * dropped. Until then the caller must not change or free the buffer. This spares a copy
+ * of a large module (its data segments stay in the buffer). `release` may be NULL. */
+elvm_module *elvm_module_new_take(elvm_engine *engine, uint8_t *bytes, size_t len,
+                                  elvm_bytes_release release, void *ud, elvm_error *err);
 /* Drops the caller's reference; instances keep their own. */
 void elvm_module_free(elvm_module *module);
 

@@ -109,6 +109,9 @@ elvm_status elvm__validate_module(elvm_module *m, elvm_error *err) {
 
 /* ---- module life cycle ------------------------------------------------------------------- */
 
+/* Decodes, validates and compiles m->bytes; frees m on failure. */
+static elvm_module *module_build(elvm_module *m, elvm_engine *engine, elvm_error *err);
+
 elvm_module *elvm_module_new(elvm_engine *engine, const uint8_t *bytes, size_t len,
                              elvm_error *err) {
     if (len > ELVM_MAX_MODULE_BYTES) {
@@ -116,13 +119,36 @@ elvm_module *elvm_module_new(elvm_engine *engine, const uint8_t *bytes, size_t l
         return NULL;
     }
     elvm_module *m = elvm__calloc(1, sizeof *m);
-    if (!m || !(m->bytes = elvm__malloc(len))) {
+    if (!m || !(m->bytes = elvm__malloc(len ? len : 1))) {
         elvm__free(m);
         elvm__fail(err, ELVM_NOMEM, "out of memory");
         return NULL;
     }
-    memcpy(m->bytes, bytes, len);
+    if (len) memcpy(m->bytes, bytes, len);
     m->len = len;
+    return module_build(m, engine, err);
+}
+
+elvm_module *elvm_module_new_take(elvm_engine *engine, uint8_t *bytes, size_t len,
+                                  elvm_bytes_release release, void *ud, elvm_error *err) {
+    elvm_module *m = NULL;
+    if (len > ELVM_MAX_MODULE_BYTES)
+        elvm__fail(err, ELVM_LIMIT, "module too large (%zu bytes)", len);
+    else if (!(m = elvm__calloc(1, sizeof *m)))
+        elvm__fail(err, ELVM_NOMEM, "out of memory");
+    if (!m) {
+        if (release) release(bytes, len, ud);
+        return NULL;
+    }
+    m->bytes = bytes;
+    m->len = len;
+    m->borrowed = true;
+    m->release = release;
+    m->release_ud = ud;
+    return module_build(m, engine, err);
+}
+
+static elvm_module *module_build(elvm_module *m, elvm_engine *engine, elvm_error *err) {
     m->refcount = 1;
     m->engine = engine;
     elvm_status st = elvm__decode(m, err);
@@ -166,7 +192,8 @@ void elvm_module_free(elvm_module *m) {
     elvm__free(m->elems);
     elvm__free(m->datas);
     elvm__free(m->func_declared);
-    elvm__free(m->bytes);
+    if (!m->borrowed) elvm__free(m->bytes);
+    else if (m->release) m->release(m->bytes, m->len, m->release_ud);
     elvm__free(m);
 }
 

@@ -145,8 +145,11 @@ typedef struct func_def {
 struct elvm_module {
     int refcount;
     elvm_engine *engine;
-    uint8_t *bytes; /* our copy of the binary */
+    uint8_t *bytes; /* our copy of the binary, or the caller's (elvm_module_new_take) */
     size_t len;
+    elvm_bytes_release release; /* how to let go of a caller's bytes, or NULL */
+    void *release_ud;
+    bool borrowed;              /* bytes are the caller's */
 
     uint32_t ntypes;
     functype *types;

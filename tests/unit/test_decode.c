@@ -483,6 +483,79 @@ static void test_module_keeps_its_own_copy(void **state) {
     elvm_module_free(m);
 }
 
+/* elvm_module_new_take: the module keeps the caller's buffer and releases it once */
+typedef struct {
+    int calls;
+    uint8_t *bytes;
+    size_t len;
+} release_log;
+
+static void log_release(uint8_t *bytes, size_t len, void *ud) {
+    release_log *l = ud;
+    l->calls++;
+    l->bytes = bytes;
+    l->len = len;
+    free(bytes);
+}
+
+static void test_module_take_releases_after_last_reference(void **state) {
+    (void)state;
+    wb b;
+    wb_fn f = {"", "i", WB_CODE(0x00, W_I32_CONST, 42, W_END), "f", NULL};
+    wb_mod mod = {.funcs = &f, .nfuncs = 1};
+    wb_build(&mod, &b);
+    uint8_t *buf = b.p;
+    size_t len = b.len;
+    release_log log = {0};
+    elvm_error err;
+    memset(&err, 0, sizeof err);
+    elvm_module *m = elvm_module_new_take(engine, buf, len, log_release, &log, &err);
+    assert_non_null(m);
+    elvm_store *s = elvm_store_new(engine);
+    elvm_instance *inst = elvm_instance_new(s, m, NULL, 0, &err);
+    assert_non_null(inst);
+    /* the caller's reference goes first: the instance still holds the module */
+    elvm_module_free(m);
+    assert_int_equal(log.calls, 0);
+    elvm_extern ext;
+    assert_true(elvm_instance_export(inst, "f", &ext));
+    elvm_val r;
+    assert_int_equal(elvm_func_call(s, ext.of.func, NULL, 0, &r, 1, &err), ELVM_OK);
+    assert_int_equal(r.of.i32, 42);
+    elvm_store_free(s);
+    assert_int_equal(log.calls, 1);
+    assert_ptr_equal(log.bytes, buf);
+    assert_int_equal(log.len, len);
+}
+
+static void test_module_take_releases_on_failure(void **state) {
+    (void)state;
+    static const uint8_t bad[] = {0x00, 0x61, 0x73, 0x6D, 0x02, 0x00, 0x00, 0x00};
+    uint8_t *buf = malloc(sizeof bad);
+    assert_non_null(buf);
+    memcpy(buf, bad, sizeof bad);
+    release_log log = {0};
+    elvm_error err;
+    memset(&err, 0, sizeof err);
+    assert_null(elvm_module_new_take(engine, buf, sizeof bad, log_release, &log, &err));
+    assert_int_equal(err.status, ELVM_MALFORMED);
+    assert_int_equal(log.calls, 1);
+    assert_ptr_equal(log.bytes, buf);
+    /* too large: refused before anything is read, still released */
+    uint8_t *one = malloc(1);
+    assert_non_null(one);
+    memset(&log, 0, sizeof log);
+    assert_null(elvm_module_new_take(engine, one, (size_t)ELVM_MAX_MODULE_BYTES + 1, log_release,
+                                     &log, &err));
+    assert_int_equal(err.status, ELVM_LIMIT);
+    assert_int_equal(log.calls, 1);
+    /* a NULL release leaves the buffer to the caller */
+    uint8_t copy[sizeof bad];
+    memcpy(copy, bad, sizeof bad);
+    assert_null(elvm_module_new_take(engine, copy, sizeof copy, NULL, NULL, &err));
+    assert_int_equal(err.status, ELVM_MALFORMED);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_empty_module_is_valid),
@@ -506,6 +579,8 @@ int main(void) {
         cmocka_unit_test(test_names_are_bytes_with_lengths),
         cmocka_unit_test(test_imports_and_exports_described),
         cmocka_unit_test(test_module_keeps_its_own_copy),
+        cmocka_unit_test(test_module_take_releases_after_last_reference),
+        cmocka_unit_test(test_module_take_releases_on_failure),
     };
     return cmocka_run_group_tests_name("decoder (spec 5)", tests, group_setup, group_teardown);
 }
