@@ -11,7 +11,11 @@ CLI_OBJ  += $(patsubst %.cpp,$(B)/obj/%.o,$(CLI_CXX_SRC))
 # OpenSSL stays out of `elvm`: --log loads libcrypto when it hashes a module, and
 # `elvm attest` runs the sibling program elvm-attest.
 CLI_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -Wshadow -g $(OPT) -DTOML_HEADER_ONLY=1
-CLI_LIBS = -lcjson -Wl,-Bstatic -lstdc++ -Wl,-Bdynamic -static-libgcc -lpthread -ldl
+# -z pack-relative-relocs: the 3,400 load-time relative relocations (mostly libstdc++'s
+# vtables) as a 584-byte RELR bitmap instead of 80 KB of RELA entries, which the loader
+# reads and applies faster (binutils >= 2.38, glibc >= 2.36: Debian 12).
+CLI_LIBS = -lcjson -Wl,-Bstatic -lstdc++ -Wl,-Bdynamic -static-libgcc -lpthread -ldl \
+           -Wl,-z,pack-relative-relocs
 
 $(B)/obj/cli/%.o: cli/%.cpp cli/toml.h cli/cli.mk
 	@mkdir -p $(dir $@)
