@@ -1,6 +1,8 @@
 /* fuzz_decode.c: libFuzzer/AFL++ target: bytes -> elvm_module_new (decode, validate,
  * compile), once without and once with fuel accounting (two code generators). A module
- * must be accepted by both or by neither, and a rejection must say why. */
+ * must be accepted by both or by neither, and a rejection must say why. The fuel run
+ * goes through elvm_module_new_take with an exact-size copy, which must be released
+ * exactly once (at once on rejection, with the module otherwise). */
 #include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -42,6 +44,15 @@ static void walk(const elvm_module *m) {
     (void)sum;
 }
 
+static int released;
+
+static void release_copy(uint8_t *bytes, size_t len, void *ud) {
+    (void)len;
+    (void)ud;
+    released++;
+    free(bytes);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static elvm_engine *plain, *fueled;
     if (!plain) {
@@ -54,7 +65,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     elvm_error e1, e2;
     elvm_module *m1 = elvm_module_new(plain, data, size, &e1);
-    elvm_module *m2 = elvm_module_new(fueled, data, size, &e2);
+    uint8_t *copy = malloc(size ? size : 1);
+    if (!copy) abort();
+    memcpy(copy, data, size);
+    released = 0;
+    elvm_module *m2 = elvm_module_new_take(fueled, copy, size, release_copy, NULL, &e2);
+    if (!m2 && released != 1) abort();
+    if (m2 && released != 0) abort();
     if (!m1 != !m2) {
         fprintf(stderr, "fuel changes validity: %s / %s\n", m1 ? "ok" : e1.msg, m2 ? "ok" : e2.msg);
         abort();
@@ -63,6 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         walk(m1);
         elvm_module_free(m1);
         elvm_module_free(m2);
+        if (released != 1) abort();
     } else {
         check_rejection(&e1);
         check_rejection(&e2);

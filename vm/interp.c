@@ -16,9 +16,6 @@
 #define ELVM_COMPUTED_GOTO 1
 #endif
 
-/* A wasm call returning to the host lands here. */
-static cell exit_code[1];
-
 /* ---- numeric helpers (spec 4.3) ------------------------------------------------------ */
 
 /* written so that compilers emit one rotate instruction */
@@ -423,6 +420,9 @@ static elvm_status interp(elvm_store *s, elvm_func *fn, slot *args, elvm_handler
         map_out->offsets = offsets;
         return ELVM_OK;
     }
+    /* the entry frame returns here: one cell per activation of interp, so concurrent and
+     * nested runs (a host function calling back into wasm) each have their own */
+    cell exit_code[1];
     exit_code[0].h = (const void *)(HANDLER_BASE + (uintptr_t)(intptr_t)offsets[H_EXIT]);
 
     frame *base = s->frame_top;
