@@ -459,26 +459,47 @@ static void test_imports_and_exports_described(void **state) {
     elvm_module_free(m);
 }
 
-static void test_module_keeps_its_own_copy(void **state) {
-    (void)state;
-    /* elvm_module_new copies the bytes: the caller may reuse its buffer at once */
-    wb b;
+/* A module whose export "f" returns 42. */
+static void build_f42(wb *b) {
     wb_fn f = {"", "i", WB_CODE(0x00, W_I32_CONST, 42, W_END), "f", NULL};
     wb_mod mod = {.funcs = &f, .nfuncs = 1};
-    wb_build(&mod, &b);
+    wb_build(&mod, b);
+}
+
+/* Instantiates `m` in a new store and checks that its "f" returns 42; returns the store. */
+static elvm_store *instantiate_f42(elvm_module *m, elvm_instance **inst_out) {
     elvm_error err;
-    elvm_module *m = elvm_module_new(engine, b.p, b.len, &err);
-    assert_non_null(m);
-    memset(b.p, 0xFF, b.len);
-    wb_free(&b);
+    memset(&err, 0, sizeof err);
     elvm_store *s = elvm_store_new(engine);
+    assert_non_null(s);
     elvm_instance *inst = elvm_instance_new(s, m, NULL, 0, &err);
     assert_non_null(inst);
+    *inst_out = inst;
+    return s;
+}
+
+static void call_f42(elvm_store *s, elvm_instance *inst) {
+    elvm_error err;
     elvm_extern ext;
     assert_true(elvm_instance_export(inst, "f", &ext));
     elvm_val r;
     assert_int_equal(elvm_func_call(s, ext.of.func, NULL, 0, &r, 1, &err), ELVM_OK);
     assert_int_equal(r.of.i32, 42);
+}
+
+static void test_module_keeps_its_own_copy(void **state) {
+    (void)state;
+    /* elvm_module_new copies the bytes: the caller may reuse its buffer at once */
+    wb b;
+    build_f42(&b);
+    elvm_error err;
+    elvm_module *m = elvm_module_new(engine, b.p, b.len, &err);
+    assert_non_null(m);
+    memset(b.p, 0xFF, b.len);
+    wb_free(&b);
+    elvm_instance *inst;
+    elvm_store *s = instantiate_f42(m, &inst);
+    call_f42(s, inst);
     elvm_store_free(s);
     elvm_module_free(m);
 }
@@ -501,9 +522,7 @@ static void log_release(uint8_t *bytes, size_t len, void *ud) {
 static void test_module_take_releases_after_last_reference(void **state) {
     (void)state;
     wb b;
-    wb_fn f = {"", "i", WB_CODE(0x00, W_I32_CONST, 42, W_END), "f", NULL};
-    wb_mod mod = {.funcs = &f, .nfuncs = 1};
-    wb_build(&mod, &b);
+    build_f42(&b);
     uint8_t *buf = b.p;
     size_t len = b.len;
     release_log log = {0};
@@ -511,17 +530,12 @@ static void test_module_take_releases_after_last_reference(void **state) {
     memset(&err, 0, sizeof err);
     elvm_module *m = elvm_module_new_take(engine, buf, len, log_release, &log, &err);
     assert_non_null(m);
-    elvm_store *s = elvm_store_new(engine);
-    elvm_instance *inst = elvm_instance_new(s, m, NULL, 0, &err);
-    assert_non_null(inst);
+    elvm_instance *inst;
+    elvm_store *s = instantiate_f42(m, &inst);
     /* the caller's reference goes first: the instance still holds the module */
     elvm_module_free(m);
     assert_int_equal(log.calls, 0);
-    elvm_extern ext;
-    assert_true(elvm_instance_export(inst, "f", &ext));
-    elvm_val r;
-    assert_int_equal(elvm_func_call(s, ext.of.func, NULL, 0, &r, 1, &err), ELVM_OK);
-    assert_int_equal(r.of.i32, 42);
+    call_f42(s, inst);
     elvm_store_free(s);
     assert_int_equal(log.calls, 1);
     assert_ptr_equal(log.bytes, buf);
