@@ -37,8 +37,13 @@ build/bench/native/%_scalar: bench/programs/%.c
 	@mkdir -p $(dir $@)
 	$(BENCH_CC) $(BENCH_CFLAGS) -fno-tree-vectorize $< -o $@ -lm
 
+# the hello-world linked statically: the start-up floor of a process here (bench/run.py)
+build/bench/native/hello_static: bench/programs/hello.c
+	@mkdir -p $(dir $@)
+	$(BENCH_CC) $(BENCH_CFLAGS) -static $< -o $@
+
 bench-programs: $(BENCH_WASM) $(BENCH_NATIVE) $(BENCH_SIMD_WASM) $(BENCH_SIMD_NATIVE) \
-                $(BENCH_SCALAR_NATIVE)
+                $(BENCH_SCALAR_NATIVE) build/bench/native/hello_static
 
 bench: $(B)/elvm bench-programs
 	python3 bench/run.py --elvm $(B)/elvm full
