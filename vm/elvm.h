@@ -367,7 +367,8 @@ void elvm_global_type(const elvm_global *g, elvm_externtype *out);
  * import order. Runs the start function. Errors: ELVM_UNLINKABLE ("incompatible import
  * type"), ELVM_UNINSTANTIABLE (a trap in init or start, err->trap says which),
  * ELVM_EXIT (start called proc_exit), ELVM_LIMIT (a memory over the store's memory
- * limit), ELVM_NOMEM. The instance belongs to the store. */
+ * limit, a table of more than 10,000,000 elements: vm/limits.h), ELVM_NOMEM. The instance
+ * belongs to the store. */
 elvm_instance *elvm_instance_new(elvm_store *store, elvm_module *module,
                                  const elvm_extern *imports, uint32_t nimports,
                                  elvm_error *err);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "limits.h"
 #include "runtime.h"
 
 /* Limits subtyping (spec 4.5.2.1 "import matching"): the import is at least as large and
@@ -141,6 +142,11 @@ elvm_instance *elvm_instance_new(elvm_store *s, elvm_module *m, const elvm_exter
     }
     for (; nt < m->ntables; nt++) {
         elvm_val null = {.type = m->tables[nt].reftype};
+        if (m->tables[nt].limits.min > ELVM_MAX_TABLE_ELEMS) {
+            elvm__fail(err, ELVM_LIMIT, "table %u: its initial %llu elements are over elvm's limit of %u",
+                       nt, (unsigned long long)m->tables[nt].limits.min, ELVM_MAX_TABLE_ELEMS);
+            return NULL;
+        }
         inst->tables[nt] = elvm_table_new(s, m->tables[nt].reftype, m->tables[nt].limits, null);
         if (!inst->tables[nt]) {
             elvm__fail(err, ELVM_NOMEM, "cannot allocate table %u (%llu elements)", nt,

@@ -288,6 +288,47 @@ static void test_module_size(void **state) {
     assert_non_null(strstr(err.msg, "module too large"));
 }
 
+/* A module with one funcref table of `min` elements and no maximum. */
+static void table_module(wb *out, uint32_t min) {
+    wb sec = {0};
+    WB_BYTES(&sec, 0x01, 0x70, 0x00);
+    wb_u32(&sec, min);
+    wb_header(out);
+    wb_section(out, 4, &sec);
+    wb_free(&sec);
+}
+
+/* Instantiates b in a fresh store; returns the status, the message in err. */
+static elvm_status instantiate(const wb *b, elvm_error *err) {
+    memset(err, 0, sizeof *err);
+    elvm_module *m = elvm_module_new(engine, b->p, b->len, err);
+    assert_non_null(m);
+    elvm_store *s = elvm_store_new(engine);
+    assert_non_null(s);
+    elvm_instance *inst = elvm_instance_new(s, m, NULL, 0, err);
+    elvm_store_free(s);
+    elvm_module_free(m);
+    return inst ? ELVM_OK : err->status;
+}
+
+static void test_table_size(void **state) {
+    (void)state;
+    /* valid (a table may declare up to 2^32 - 1 elements), but over elvm's limit: a clear
+     * ELVM_LIMIT at instantiation, not an attempt to allocate 80 MB and more */
+    wb b = {0};
+    elvm_error err;
+    table_module(&b, ELVM_MAX_TABLE_ELEMS + 1);
+    assert_int_equal(instantiate(&b, &err), ELVM_LIMIT);
+    assert_non_null(strstr(err.msg, "table 0: its initial 10000001 elements are over elvm's limit"));
+    wb_free(&b);
+    table_module(&b, 0xFFFFFFFFu);
+    assert_int_equal(instantiate(&b, &err), ELVM_LIMIT);
+    wb_free(&b);
+    table_module(&b, 1000);
+    assert_int_equal(instantiate(&b, &err), ELVM_OK);
+    wb_free(&b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_section_counts),
@@ -298,6 +339,7 @@ int main(void) {
         cmocka_unit_test(test_br_table),
         cmocka_unit_test(test_frame_slots),
         cmocka_unit_test(test_module_size),
+        cmocka_unit_test(test_table_size),
     };
     return cmocka_run_group_tests_name("limits", tests, setup, teardown);
 }
