@@ -83,7 +83,7 @@ $(B)/libelvm.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(B)/elvm: $(CLI_OBJ) $(B)/libelvm.a
+$(B)/elvm: $(CLI_OBJ) $(B)/libelvm.a cli/cli.mk
 	$(CC) $(CLI_OBJ) $(B)/libelvm.a $(LDFLAGS) $(CLI_LIBS) -o $@
 
 # `elvm attest` runs this program (it links OpenSSL, which `elvm` itself does without)

@@ -1,7 +1,7 @@
 # cli/cli.mk: what build/elvm needs beyond the C sources in cli/: the C++ file that reads
 # TOML manifests (cli/toml.cpp, with Debian's libtomlplusplus-dev) and the CLI's libraries
-# (cJSON for manifests and --log, OpenSSL's libcrypto for the module's sha256 in --log,
-# pthreads for --timeout). Included by the Makefile after CLI_OBJ and before $(B)/elvm.
+# (cJSON for manifests and --log, loaded on first use by cli/cjson_lazy.c; OpenSSL's
+# libcrypto for the module's sha256 in --log, also loaded then; pthreads for --timeout). Included by the Makefile after CLI_OBJ and before $(B)/elvm.
 CXX      ?= g++
 CLI_CXX_SRC = $(wildcard cli/*.cpp)
 CLI_OBJ  += $(patsubst %.cpp,$(B)/obj/%.o,$(CLI_CXX_SRC))
@@ -14,7 +14,8 @@ CLI_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -Wshadow -g $(OPT) -DTOML_HEADER
 # -z pack-relative-relocs: the 3,400 load-time relative relocations (mostly libstdc++'s
 # vtables) as a 584-byte RELR bitmap instead of 80 KB of RELA entries, which the loader
 # reads and applies faster (binutils >= 2.38, glibc >= 2.36: Debian 12).
-CLI_LIBS = -lcjson -Wl,-Bstatic -lstdc++ -Wl,-Bdynamic -static-libgcc -lpthread -ldl \
+# No -lcjson: cli/cjson_lazy.c loads libcjson.so.1 when a manifest or --log needs it.
+CLI_LIBS = -Wl,-Bstatic -lstdc++ -Wl,-Bdynamic -static-libgcc -lpthread -ldl \
            -Wl,-z,pack-relative-relocs
 
 $(B)/obj/cli/%.o: cli/%.cpp cli/toml.h cli/cli.mk

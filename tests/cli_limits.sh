@@ -187,6 +187,19 @@ else
 fi
 same manifest.json_as_flags manifest.flags manifest.json
 same manifest.toml_as_flags manifest.flags manifest.toml
+# libcjson is loaded when a manifest (or --log) needs it, never by a plain run, even one
+# that traps (cli/cjson_lazy.c); the dynamic loader's own trace says which it opened
+LD_DEBUG=files "$ELVM" run --fuel 1000 --invoke spin "$LOOP" >"$T/libs.plain.out" 2>"$T/libs.plain.err"
+LD_DEBUG=files "$ELVM" run --manifest "$T/app.json" >"$T/libs.manifest.out" 2>"$T/libs.manifest.err"
+if grep -q "libcjson" "$T/libs.plain.err"; then
+    bad libs.plain "a run without manifest or log loaded libcjson"
+elif ! grep -q "elvm: trap: out of fuel" "$T/libs.plain.err"; then
+    bad libs.plain "the run did not trap as wanted"
+elif ! grep -q "file=libcjson.so.1" "$T/libs.manifest.err"; then
+    bad libs.plain "the manifest run did not load libcjson.so.1"
+else
+    ok libs.plain
+fi
 # from another directory: the module and dirs are relative to the manifest
 abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
 runrc manifest.elsewhere sh -c "cd / && exec '$(abs "$ELVM")' run --manifest '$(abs "$T")/app.json'"
