@@ -422,6 +422,14 @@ def main():
     ap.add_argument('--batch', type=int, default=40, help='modules per node process')
     args = ap.parse_args()
 
+    # a driver older than the library would test an old vm (it happened): refuse
+    lib = os.path.join(ROOT, 'build', 'libelvm.a')
+    if not os.path.exists(ELVM) or (os.path.exists(lib) and
+                                    os.path.getmtime(ELVM) < os.path.getmtime(lib)):
+        print('difftest: %s is missing or older than %s: run `make difftest-tools` (or use '
+              '`make difftest`)' % (ELVM, lib), file=sys.stderr)
+        return 2
+
     # one work folder per seed, so that runs with different seeds can go side by side
     work = os.path.join(BUILD, 'work-%d' % args.seed)
     mismatch_dir = os.path.join(BUILD, 'mismatch')
