@@ -161,6 +161,9 @@ int main(int argc, char **argv) {
     elvm_config cfg;
     elvm_config_default(&cfg);
     cfg.fuel = fuel;
+    /* the fuel run also takes the software bounds checks (the plain one has guard pages):
+     * two code generators and both ways of checking memory accesses */
+    cfg.software_bounds_checks = fuel;
     elvm_engine *engine = elvm_engine_new(&cfg);
     elvm_error err;
     elvm_module *m = elvm_module_new(engine, bytes, len, &err);

@@ -159,7 +159,7 @@ typedef struct elvm_config {
     uint32_t value_stack_slots;
     /* Bounds checks of memory accesses: 0 (default) uses guard pages where the platform
      * allows (8 GiB of address space reserved per memory; a fault becomes the trap),
-     * and software checks when fuel is on or under sanitizers; 1 forces software checks. */
+     * and software checks under sanitizers; 1 forces software checks. */
     int software_bounds_checks;
 } elvm_config;
 

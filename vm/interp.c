@@ -242,11 +242,14 @@ static void record_backtrace(elvm_store *s, const frame *top, const frame *base)
     /* _RV: the value comes from the accumulator */                           \
     OP(name##_RV) { STORE_AT(T, N, acc.in, fp[A1].u32, 3, 1); }               \
     OP(name##_G_RV) { STORE_AT(T, N, acc.in, fp[A1].u32, 3, 0); }
-/* Fuel: a branch pays for the run of code it enters; running out is a trap there. */
+/* Fuel: a branch pays for the run of code it enters; running out is a trap there. The
+ * store's copy follows each payment, so a trap raised by a guard-page fault (which
+ * unwinds past this function's registers, guard.c) still leaves the exact remainder. */
 #define CHARGE(n)                                                             \
     do {                                                                      \
         fuel -= (int64_t)(n);                                                 \
         if (UNLIKELY(fuel < 0)) { fuel = 0; TRAP(OUT_OF_FUEL); }              \
+        s->fuel = fuel;                                                       \
     } while (0)
 /* compare and branch: [h][a|b][target] and [h][a|0][immediate b][target]; with fuel
  * (_F) a cell [taken cost|fallthrough cost] follows the target */

@@ -25,8 +25,7 @@ elvm_engine *elvm_engine_new(const elvm_config *cfg) {
 #if defined(__SANITIZE_ADDRESS__)
     e->guard = false; /* ASan owns SIGSEGV */
 #else
-    e->guard = !e->cfg.software_bounds_checks && !e->cfg.fuel && sizeof(void *) == 8 &&
-               elvm__guard_install();
+    e->guard = !e->cfg.software_bounds_checks && sizeof(void *) == 8 && elvm__guard_install();
 #endif
     return e;
 }

@@ -121,6 +121,49 @@ static void test_out_of_fuel_traps(void **state) {
     wb_rt_close(&rt);
 }
 
+/* "count_then_oob"(n): count(n) as above, then i32.load at 65536 of a one-page memory:
+ * 8n + 4 - 1 (no local.get $i at the end) + 3 (i32.const, i32.load ... the trap) */
+static elvm_status run_count_then_oob(int software_checks, int32_t n, uint64_t *consumed,
+                                      elvm_error *err) {
+    elvm_config cfg;
+    elvm_config_default(&cfg);
+    cfg.fuel = 1;
+    cfg.software_bounds_checks = software_checks;
+    wb_fn f = {"i", "i",
+               WB_CODE(0x01, 0x01, W_I32, W_LOOP, W_BLOCKTYPE_EMPTY, W_LOCAL_GET, 1, W_I32_CONST, 1,
+                       W_I32_ADD, W_LOCAL_SET, 1, W_LOCAL_GET, 1, W_LOCAL_GET, 0, W_I32_LT_S,
+                       W_BR_IF, 0, W_END, W_I32_CONST, 0x80, 0x80, 0x04, W_I32_LOAD, 0x02, 0x00,
+                       W_END),
+               "f", "f"};
+    wb_mod m = {.funcs = &f, .nfuncs = 1, .nmemories = 1, .mem_min = 1};
+    wb_rt rt;
+    wb_rt_open(&rt, &cfg, &m, NULL, 0);
+    elvm_store_set_fuel(rt.store, 1000000);
+    elvm_val arg = wb_i32(n), res = {0};
+    memset(err, 0, sizeof *err);
+    elvm_status st = elvm_func_call(rt.store, wb_rt_func(&rt, "f"), &arg, 1, &res, 1, err);
+    *consumed = elvm_store_fuel_consumed(rt.store);
+    wb_rt_close(&rt);
+    return st;
+}
+
+static void test_fuel_after_an_out_of_bounds_trap(void **state) {
+    (void)state;
+    /* With fuel and guard pages (the default outside sanitizer builds) the trap comes
+     * from a fault that unwinds past the interpreter's registers: the store must still
+     * hold what was paid, exactly as with software checks. */
+    uint64_t guarded, checked;
+    elvm_error err;
+    assert_int_equal(run_count_then_oob(0, 10, &guarded, &err), ELVM_TRAP);
+    assert_int_equal(err.trap, ELVM_TRAP_MEMORY_OOB);
+    assert_int_equal(run_count_then_oob(1, 10, &checked, &err), ELVM_TRAP);
+    assert_int_equal(err.trap, ELVM_TRAP_MEMORY_OOB);
+    assert_int_equal(guarded, checked);
+    /* the loop, then the run that ends in the load: more than the loop alone */
+    assert_true(checked >= COUNT_FUEL(10) - 1);
+    assert_true(checked <= COUNT_FUEL(10) + 3);
+}
+
 static void test_out_of_fuel_stops_an_endless_loop(void **state) {
     (void)state;
     wb_rt rt;
@@ -318,6 +361,7 @@ int main(void) {
         cmocka_unit_test(test_fuel_off_ignores_the_budget),
         cmocka_unit_test(test_fuel_without_a_budget_runs),
         cmocka_unit_test(test_fuel_consumed_on_a_fresh_store),
+        cmocka_unit_test(test_fuel_after_an_out_of_bounds_trap),
         cmocka_unit_test(test_infinite_recursion_traps_with_depth_100),
         cmocka_unit_test(test_infinite_recursion_traps_with_defaults),
         cmocka_unit_test(test_max_call_depth_is_exact),
