@@ -59,6 +59,16 @@ static struct {
 #undef X
 } fn;
 
+/* dlsym(lib, name), or the error line and exit 1 */
+static void *sym(void *lib, const char *name) {
+    void *p = dlsym(lib, name);
+    if (!p) {
+        cli_error(NULL, "libcjson.so.1 lacks %s", name);
+        exit(CLI_EXIT_ERROR);
+    }
+    return p;
+}
+
 /* Loads the library and every function once; on failure, the error line and exit 1. */
 static void load(void) {
     static int loaded;
@@ -68,17 +78,10 @@ static void load(void) {
         cli_error(NULL, "cannot load libcjson.so.1 (manifests and --log need it): %s", dlerror());
         exit(CLI_EXIT_ERROR);
     }
-#define X(ret, name, params, args, obj, if_null)                                         \
-    if (!(*(void **)&fn.name = dlsym(lib, #name))) {                                     \
-        cli_error(NULL, "libcjson.so.1 lacks %s", #name);                                \
-        exit(CLI_EXIT_ERROR);                                                            \
-    }
+#define X(ret, name, params, args, obj, if_null) *(void **)&fn.name = sym(lib, #name);
     CJSON_FUNCS(X)
 #undef X
-    if (!(*(void **)&delete_fn = dlsym(lib, "cJSON_Delete"))) {
-        cli_error(NULL, "libcjson.so.1 lacks cJSON_Delete");
-        exit(CLI_EXIT_ERROR);
-    }
+    *(void **)&delete_fn = sym(lib, "cJSON_Delete");
     loaded = 1;
 }
 

@@ -109,8 +109,12 @@ elvm_status elvm__validate_module(elvm_module *m, elvm_error *err) {
 
 /* ---- module life cycle ------------------------------------------------------------------- */
 
-/* Decodes, validates and compiles m->bytes; frees m on failure. */
-static elvm_module *module_build(elvm_module *m, elvm_engine *engine, elvm_error *err);
+/* elvm_module_new's copy is released as any buffer given to elvm_module_new_take. */
+static void free_copy(uint8_t *bytes, size_t len, void *ud) {
+    (void)len;
+    (void)ud;
+    elvm__free(bytes);
+}
 
 elvm_module *elvm_module_new(elvm_engine *engine, const uint8_t *bytes, size_t len,
                              elvm_error *err) {
@@ -118,15 +122,13 @@ elvm_module *elvm_module_new(elvm_engine *engine, const uint8_t *bytes, size_t l
         elvm__fail(err, ELVM_LIMIT, "module too large (%zu bytes)", len);
         return NULL;
     }
-    elvm_module *m = elvm__calloc(1, sizeof *m);
-    if (!m || !(m->bytes = elvm__malloc(len ? len : 1))) {
-        elvm__free(m);
+    uint8_t *copy = elvm__malloc(len);
+    if (!copy) {
         elvm__fail(err, ELVM_NOMEM, "out of memory");
         return NULL;
     }
-    if (len) memcpy(m->bytes, bytes, len);
-    m->len = len;
-    return module_build(m, engine, err);
+    if (len) memcpy(copy, bytes, len); /* bytes may be NULL when len is 0 */
+    return elvm_module_new_take(engine, copy, len, free_copy, NULL, err);
 }
 
 elvm_module *elvm_module_new_take(elvm_engine *engine, uint8_t *bytes, size_t len,
@@ -142,13 +144,8 @@ elvm_module *elvm_module_new_take(elvm_engine *engine, uint8_t *bytes, size_t le
     }
     m->bytes = bytes;
     m->len = len;
-    m->borrowed = true;
     m->release = release;
     m->release_ud = ud;
-    return module_build(m, engine, err);
-}
-
-static elvm_module *module_build(elvm_module *m, elvm_engine *engine, elvm_error *err) {
     m->refcount = 1;
     m->engine = engine;
     elvm_status st = elvm__decode(m, err);
@@ -192,8 +189,7 @@ void elvm_module_free(elvm_module *m) {
     elvm__free(m->elems);
     elvm__free(m->datas);
     elvm__free(m->func_declared);
-    if (!m->borrowed) elvm__free(m->bytes);
-    else if (m->release) m->release(m->bytes, m->len, m->release_ud);
+    if (m->release) m->release(m->bytes, m->len, m->release_ud);
     elvm__free(m);
 }
 

@@ -145,11 +145,10 @@ typedef struct func_def {
 struct elvm_module {
     int refcount;
     elvm_engine *engine;
-    uint8_t *bytes; /* our copy of the binary, or the caller's (elvm_module_new_take) */
+    uint8_t *bytes; /* the binary: our copy (elvm_module_new) or the caller's (_take) */
     size_t len;
-    elvm_bytes_release release; /* how to let go of a caller's bytes, or NULL */
+    elvm_bytes_release release; /* how to let go of bytes (frees our copy), or NULL */
     void *release_ud;
-    bool borrowed;              /* bytes are the caller's */
 
     uint32_t ntypes;
     functype *types;
