@@ -50,7 +50,7 @@ LIB_OBJ   = $(patsubst %.c,$(B)/obj/%.o,$(VM_SRC) $(WASI_SRC))
 CLI_OBJ   = $(patsubst %.c,$(B)/obj/%.o,$(CLI_SRC))
 SPEC_OBJ  = $(patsubst %.c,$(B)/obj/%.o,$(SPEC_SRC))
 UNIT_BIN  = $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
-# build/elvm's C++ TOML reader and libraries (before the $(B)/elvm rule reads CLI_OBJ)
+# build/elvm's libraries and its TOML reader plugin (before the $(B)/elvm rule)
 include cli/cli.mk
 # AMD SEV-SNP attestation (libelvm, `elvm attest`); libcrypto comes with CLI_LIBS
 include sevsnp/sevsnp.mk
@@ -83,7 +83,8 @@ $(B)/libelvm.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(B)/elvm: $(CLI_OBJ) $(B)/libelvm.a cli/cli.mk
+# order-only: elvm runs without the TOML plugin, but a build holds both
+$(B)/elvm: $(CLI_OBJ) $(B)/libelvm.a cli/cli.mk | $(TOML_PLUGIN)
 	$(CC) $(CLI_OBJ) $(B)/libelvm.a $(LDFLAGS) $(CLI_LIBS) -o $@
 
 # `elvm attest` runs this program (it links OpenSSL, which `elvm` itself does without)

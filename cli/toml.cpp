@@ -1,4 +1,5 @@
-// toml.cpp: TOML text to a cJSON tree, with toml++ (see toml.h for why it is C++).
+// toml.cpp: TOML text to a cJSON tree, with toml++ (see toml.h for why it is C++). Built as
+// libelvm-toml.so, which elvm loads on first use (toml_lazy.c); the fuzzer links it in.
 #include <cstdio>
 #include <cstdint>
 #include <stdexcept>
@@ -91,8 +92,9 @@ cJSON *convert(const toml::node &node) {
                            "` failed)");
 }
 
-extern "C" cJSON *cli_toml_parse(const char *text, size_t len, char *why, size_t n, int *line,
-                                 int *col) {
+// the one symbol libelvm-toml.so exports (cli/cli.mk builds it with hidden visibility)
+extern "C" __attribute__((visibility("default"))) cJSON *
+cli_toml_parse(const char *text, size_t len, char *why, size_t n, int *line, int *col) {
     try {
         toml::table t = toml::parse(std::string_view(text, len));
         cJSON *obj = convert_table(t);

@@ -39,11 +39,11 @@ $(B)/hal_run: hal/tests/hal_run.c $(B)/libelvm.a
 	$(CC) $(CFLAGS) -iquote hal $< $(B)/libelvm.a $(LDFLAGS) $(HAL_LIBS) -o $@
 
 # elvm-hal: the CLI built with the HAL (`elvm run --hal ...` hands the run to it)
-HAL_CLI_OBJ = $(patsubst %.c,$(B)/obj-hal/%.o,$(CLI_SRC)) $(patsubst %.cpp,$(B)/obj/%.o,$(CLI_CXX_SRC))
+HAL_CLI_OBJ = $(patsubst %.c,$(B)/obj-hal/%.o,$(CLI_SRC))
 $(B)/obj-hal/cli/%.o: cli/%.c $(wildcard cli/*.h vm/elvm.h wasi/wasi.h hal/hal.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DELVM_CLI_HAL -iquote hal -c $< -o $@
-$(B)/elvm-hal: $(HAL_CLI_OBJ) $(B)/libelvm.a
+$(B)/elvm-hal: $(HAL_CLI_OBJ) $(B)/libelvm.a | $(TOML_PLUGIN)
 	$(CC) $(HAL_CLI_OBJ) $(B)/libelvm.a $(LDFLAGS) $(CLI_LIBS) $(HAL_LIBS) -o $@
 all: $(B)/elvm-hal
 

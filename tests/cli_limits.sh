@@ -188,18 +188,39 @@ fi
 same manifest.json_as_flags manifest.flags manifest.json
 same manifest.toml_as_flags manifest.flags manifest.toml
 # libcjson is loaded when a manifest (or --log) needs it, never by a plain run, even one
-# that traps (cli/cjson_lazy.c); the dynamic loader's own trace says which it opened
+# that traps (cli/cjson_lazy.c); so is the TOML reader, libelvm-toml.so with libstdc++,
+# for a TOML manifest alone (cli/toml_lazy.c). The dynamic loader's own trace says which
+# libraries it opened.
 LD_DEBUG=files "$ELVM" run --fuel 1000 --invoke spin "$LOOP" >"$T/libs.plain.out" 2>"$T/libs.plain.err"
 LD_DEBUG=files "$ELVM" run --manifest "$T/app.json" >"$T/libs.manifest.out" 2>"$T/libs.manifest.err"
-if grep -q "libcjson" "$T/libs.plain.err"; then
-    bad libs.plain "a run without manifest or log loaded libcjson"
+LD_DEBUG=files "$ELVM" run --manifest "$T/app.toml" >"$T/libs.toml.out" 2>"$T/libs.toml.err"
+if grep -qE "libcjson|libstdc|libelvm-toml" "$T/libs.plain.err"; then
+    bad libs.plain "a run without manifest or log loaded libcjson, libstdc++ or the TOML reader"
 elif ! grep -q "elvm: trap: out of fuel" "$T/libs.plain.err"; then
     bad libs.plain "the run did not trap as wanted"
 elif ! grep -q "file=libcjson.so.1" "$T/libs.manifest.err"; then
     bad libs.plain "the manifest run did not load libcjson.so.1"
+elif grep -qE "libstdc|libelvm-toml" "$T/libs.manifest.err"; then
+    bad libs.plain "a JSON manifest loaded libstdc++ or the TOML reader"
+elif ! grep -q "file=.*libelvm-toml.so" "$T/libs.toml.err"; then
+    bad libs.plain "the TOML manifest run did not load libelvm-toml.so"
 else
     ok libs.plain
 fi
+# an elvm without the TOML reader beside it (copied alone) still runs modules and JSON
+# manifests; a TOML manifest gets one error line naming the missing file, and exit 1
+mkdir -p "$T/alone"
+cp "$ELVM" "$T/alone/elvm"
+check toml.plugin_missing 1 "" "elvm: error: cannot load the TOML reader (TOML manifests need it): " \
+    "$T/alone/elvm" run --manifest "$T/app.toml"
+if [ "$(wc -l <"$T/toml.plugin_missing.err")" -ne 1 ] ||
+    ! grep -q "/alone/libelvm-toml.so: cannot open shared object file" "$T/toml.plugin_missing.err"; then
+    bad toml.plugin_missing_line "not one line naming the missing file"
+else
+    ok toml.plugin_missing_line
+fi
+runrc toml.plugin_missing_json "$T/alone/elvm" run --manifest "$T/app.json"
+same toml.plugin_missing_json_as_flags manifest.flags toml.plugin_missing_json
 # from another directory: the module and dirs are relative to the manifest
 abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
 runrc manifest.elsewhere sh -c "cd / && exec '$(abs "$ELVM")' run --manifest '$(abs "$T")/app.json'"
