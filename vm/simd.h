@@ -15,6 +15,8 @@
 #if defined(__SSE2__) && !defined(ELVM_SIMD_PORTABLE)
 #include <emmintrin.h>
 #include <tmmintrin.h>
+#include <cpuid.h>
+#include <stdatomic.h>
 #define ELVM_SSE2 1
 #endif
 
@@ -119,12 +121,19 @@ static inline v128 swizzle_bytes(v128 a, v128 b) {
 
 #ifdef ELVM_SSE2
 /* SSSE3's pshufb does a shuffle in two instructions; it is not in baseline x86-64, so it
- * is compiled for SSSE3 alone and used when the CPU has it (checked once, at load). */
-static bool simd_have_ssse3;
-
-__attribute__((constructor)) static void simd_detect(void) {
-    __builtin_cpu_init();
-    simd_have_ssse3 = __builtin_cpu_supports("ssse3");
+ * is compiled for SSSE3 alone and used when the CPU has it. One cpuid finds out, on the
+ * first shuffle or swizzle: libgcc's __builtin_cpu_init, run by a load-time constructor
+ * before, executed ~20 cpuid instructions (each a VM exit under a hypervisor) at every
+ * start of every program linking libelvm. */
+static bool simd_have_ssse3(void) {
+    static _Atomic int have; /* 0: not asked yet, 1: no, 2: yes (racing askers agree) */
+    int h = atomic_load_explicit(&have, memory_order_relaxed);
+    if (!h) {
+        unsigned a, b, c, d;
+        h = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSSE3) ? 2 : 1;
+        atomic_store_explicit(&have, h, memory_order_relaxed);
+    }
+    return h == 2;
 }
 
 __attribute__((target("ssse3"))) static v128 shuffle_ssse3(v128 a, v128 b, v128 m) {
@@ -141,8 +150,8 @@ __attribute__((target("ssse3"))) static v128 swizzle_ssse3(v128 a, v128 b) {
     return r;
 }
 
-#define V_SHUFFLE(a, b, m) (simd_have_ssse3 ? shuffle_ssse3(a, b, m) : shuffle_bytes(a, b, m))
-#define V_SWIZZLE(a, b) (simd_have_ssse3 ? swizzle_ssse3(a, b) : swizzle_bytes(a, b))
+#define V_SHUFFLE(a, b, m) (simd_have_ssse3() ? shuffle_ssse3(a, b, m) : shuffle_bytes(a, b, m))
+#define V_SWIZZLE(a, b) (simd_have_ssse3() ? swizzle_ssse3(a, b) : swizzle_bytes(a, b))
 #else
 #define V_SHUFFLE(a, b, m) shuffle_bytes(a, b, m)
 #define V_SWIZZLE(a, b) swizzle_bytes(a, b)
