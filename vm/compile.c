@@ -118,8 +118,10 @@ static void *grow(ctx *c, void *p, size_t *cap, size_t need, size_t size) {
 
 static inline bool live(ctx *c) { return c->reach; }
 
-static size_t emit_cell(ctx *c, cell x) {
-    c->code = grow(c, c->code, &c->capcode, c->ncode + 1, sizeof(cell));
+/* inline: a cell is written per emitted word, and the buffer rarely needs to grow */
+static inline size_t emit_cell(ctx *c, cell x) {
+    if (UNLIKELY(c->ncode == c->capcode))
+        c->code = grow(c, c->code, &c->capcode, c->ncode + 1, sizeof(cell));
     c->code[c->ncode] = x;
     c->last_dst = 0;
     c->last_h = H__COUNT;

@@ -38,7 +38,11 @@ typedef struct reader {
 
 ELVM_HIDDEN _Noreturn void elvm__rfail(reader *r, elvm_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-ELVM_HIDDEN uint8_t elvm__r_u8(reader *r);
+ELVM_HIDDEN _Noreturn void elvm__r_end(reader *r);
+static inline uint8_t elvm__r_u8(reader *r) {
+    if (UNLIKELY(r->p >= r->end)) elvm__r_end(r);
+    return *r->p++;
+}
 /* u32 and s32: most are one byte (indices, small immediates), read inline; longer ones,
  * and every error, go through the general decoder */
 ELVM_HIDDEN uint32_t elvm__r_u32_long(reader *r);

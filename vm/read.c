@@ -89,10 +89,7 @@ static uint64_t r_leb(reader *r, unsigned bits, bool is_signed) {
     return v;
 }
 
-uint8_t elvm__r_u8(reader *r) {
-    if (r->p >= r->end) elvm__rfail(r, ELVM_MALFORMED, "unexpected end");
-    return *r->p++;
-}
+void elvm__r_end(reader *r) { elvm__rfail(r, ELVM_MALFORMED, "unexpected end"); }
 
 uint32_t elvm__r_u32_long(reader *r) { return (uint32_t)r_leb(r, 32, false); }
 int32_t elvm__r_s32_long(reader *r) { return (int32_t)r_leb(r, 32, true); }
