@@ -11,6 +11,7 @@
  * resolved here; the interpreter never searches for a label. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "runtime.h"
 
@@ -1635,6 +1636,51 @@ static void finish_function(ctx *c) {
     }
 }
 
+/* ---- where the code lives ----------------------------------------------------------------
+ * A function's code is first built in a growing buffer. In a small module that buffer,
+ * trimmed, is the code. Past CODE_CHUNKED bytes of a module's code, functions are copied
+ * into large chunks instead, whose 2 MiB-aligned parts are offered to the kernel for
+ * transparent huge pages: each 4 KiB page of new memory costs a page fault of ~10 us on
+ * these VMs (128 MiB: 425 ms in 4 KiB pages, 11 ms in huge pages), and a module of 28 MB
+ * of wasm code compiles to 122 MB. */
+typedef struct code_chunk {
+    struct code_chunk *next;
+    size_t used, cap; /* cells */
+    cell cells[];
+} code_chunk;
+
+enum {
+    CODE_CHUNKED = 1 << 20,     /* bytes of a module's code before chunks are used */
+    CODE_CHUNK_MIN = 4 << 20,   /* bytes: the first chunk; each next one doubles, */
+    CODE_CHUNK_MAX = 64 << 20,  /* up to this */
+    HUGE_PAGE = 2 << 20,
+};
+
+/* Room for `n` cells in the module's chunks; NULL if out of memory. */
+static cell *code_alloc(elvm_module *m, size_t n) {
+    code_chunk *k = m->code_chunks;
+    if (!k || k->cap - k->used < n) {
+        size_t bytes = k ? (k->cap * sizeof(cell) * 2) : CODE_CHUNK_MIN;
+        if (bytes > CODE_CHUNK_MAX) bytes = CODE_CHUNK_MAX;
+        if (bytes < sizeof *k + n * sizeof(cell)) bytes = sizeof *k + n * sizeof(cell);
+        k = elvm__malloc(bytes);
+        if (!k) return NULL;
+#ifdef MADV_HUGEPAGE
+        /* advice only: where the kernel has no huge page, 4 KiB pages it is */
+        uintptr_t lo = ((uintptr_t)k + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+        uintptr_t hi = ((uintptr_t)k + bytes) & ~(uintptr_t)(HUGE_PAGE - 1);
+        if (hi > lo) madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#endif
+        k->next = m->code_chunks;
+        k->used = 0;
+        k->cap = (bytes - sizeof *k) / sizeof(cell);
+        m->code_chunks = k;
+    }
+    cell *p = k->cells + k->used;
+    k->used += n;
+    return p;
+}
+
 static elvm_status compile_func(elvm_module *m, uint32_t defidx, elvm_error *err) {
     func_def *f = &m->funcs[defidx];
     jmp_buf jb;
@@ -1675,12 +1721,22 @@ static elvm_status compile_func(elvm_module *m, uint32_t defidx, elvm_error *err
     finish_function(&c);
     /* cf last, when nothing can fail any more: a local set after setjmp does not survive
      * the longjmp (it would leak) */
-    cell *code = elvm__realloc(c.code, c.ncode * sizeof(cell));
-    if (!code) elvm__rfail(&c.r, ELVM_NOMEM, "out of memory");
+    cell *code;
+    bool own_block = m->stats.code_bytes + c.ncode * sizeof(cell) < CODE_CHUNKED;
+    if (own_block) {
+        code = elvm__realloc(c.code, c.ncode * sizeof(cell));
+        if (!code) elvm__rfail(&c.r, ELVM_NOMEM, "out of memory");
+    } else {
+        code = code_alloc(m, c.ncode);
+        if (!code) elvm__rfail(&c.r, ELVM_NOMEM, "out of memory");
+        memcpy(code, c.code, c.ncode * sizeof(cell));
+        elvm__free(c.code);
+    }
     c.code = code;
     for (size_t i = 0; i < c.nrelocs; i++) code[c.relocs[i]].target = code + code[c.relocs[i]].u64;
     compiled_func *cf = f->code;
     cf->code = code;
+    cf->own_block = own_block;
     cf->ncells = c.ncode;
     cf->nparams = nparam_slots;
     cf->nlocals = c.nlocal_slots;
@@ -1716,8 +1772,14 @@ elvm_status elvm__compile_all(elvm_module *m, elvm_error *err) {
 }
 
 void elvm__compiled_free(elvm_module *m) {
-    if (!m->compiled) return;
-    for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++) elvm__free(m->compiled[i].code);
+    if (m->compiled)
+        for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++)
+            if (m->compiled[i].own_block) elvm__free(m->compiled[i].code);
+    for (code_chunk *k = m->code_chunks, *next; k; k = next) {
+        next = k->next;
+        elvm__free(k);
+    }
+    m->code_chunks = NULL;
     elvm__free(m->compiled);
     m->compiled = NULL;
 }

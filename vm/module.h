@@ -163,6 +163,7 @@ struct elvm_module {
     uint32_t *func_types; /* typeidx of every function */
     func_def *funcs;      /* the nfuncs - nfunc_imports defined ones */
     struct compiled_func *compiled; /* their threaded code, by defidx */
+    struct code_chunk *code_chunks; /* where large modules' code lives (compile.c) */
     uint32_t ntables, ntable_imports;
     tabletype *tables;
     uint32_t nmems, nmem_imports;
