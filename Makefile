@@ -106,13 +106,21 @@ build/spec/%.json: $(TESTSUITE)/%.wast
 	@mkdir -p build/spec
 	@wast2json $< -o $@
 
-# Twice: once with code compiled for fuel (its branch and call handlers differ), then
-# the plain run whose summary line ends `make test`.
+# Four times: with code compiled for fuel (its branch and call handlers differ), with
+# each function compiled on its first call (the lazy stubs), both, then the plain run
+# whose summary line ends `make test`.
 spectest: $(B)/elvm-spectest $(SPEC_JSON)
 	@echo "== spec testsuite, compiled with fuel accounting"
 	@$(B)/elvm-spectest --fuel --known-failures spectest/known-failures $(SPEC_JSON) \
 	  > $(B)/spectest-fuel.log 2>&1 || { grep -E "FAIL|REGRESSION|UNEXPECTED" $(B)/spectest-fuel.log; tail -1 $(B)/spectest-fuel.log; exit 1; }
 	@tail -1 $(B)/spectest-fuel.log
+	@echo "== spec testsuite, each function compiled on its first call (with and without fuel)"
+	@$(B)/elvm-spectest --lazy --known-failures spectest/known-failures $(SPEC_JSON) \
+	  > $(B)/spectest-lazy.log 2>&1 || { grep -E "FAIL|REGRESSION|UNEXPECTED" $(B)/spectest-lazy.log; tail -1 $(B)/spectest-lazy.log; exit 1; }
+	@tail -1 $(B)/spectest-lazy.log
+	@$(B)/elvm-spectest --lazy --fuel --known-failures spectest/known-failures $(SPEC_JSON) \
+	  > $(B)/spectest-lazy-fuel.log 2>&1 || { grep -E "FAIL|REGRESSION|UNEXPECTED" $(B)/spectest-lazy-fuel.log; tail -1 $(B)/spectest-lazy-fuel.log; exit 1; }
+	@tail -1 $(B)/spectest-lazy-fuel.log
 	@echo "== spec testsuite"
 	$(B)/elvm-spectest --known-failures spectest/known-failures $(SPEC_JSON)
 

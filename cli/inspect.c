@@ -5,14 +5,27 @@
 
 #include "cli.h"
 
-/* The single FILE operand of validate/inspect, or NULL after printing why not. */
-static const char *one_file(int argc, char **argv) {
+/* The single FILE operand of validate/inspect, or NULL after printing why not. With
+ * `compile` (validate), also takes --compile auto|eager|lazy into *compile. */
+static const char *one_file(int argc, char **argv, int *compile) {
     const char *file = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             cli_help(argv[0]);
             return "";
+        }
+        if (compile && !strcmp(a, "--compile") && !file) {
+            static const char *const modes[] = {"auto", "eager", "lazy"}; /* ELVM_COMPILE_* */
+            const char *v = i + 1 < argc ? argv[++i] : "";
+            int k = 0;
+            while (k < 3 && strcmp(v, modes[k])) k++;
+            if (k == 3) {
+                cli_error(NULL, "--compile takes auto, eager or lazy, not '%s'", v);
+                return NULL;
+            }
+            *compile = k;
+            continue;
         }
         if (a[0] == '-' && a[1] && !file) {
             cli_error(NULL, "unknown option '%s' (see 'elvm help %s')", a, argv[0]);
@@ -29,10 +42,12 @@ static const char *one_file(int argc, char **argv) {
 }
 
 int cli_validate(int argc, char **argv) {
-    const char *file = one_file(argc, argv);
+    elvm_config cfg;
+    elvm_config_default(&cfg);
+    const char *file = one_file(argc, argv, &cfg.compile);
     if (!file) return CLI_EXIT_ERROR;
     if (!*file) return CLI_EXIT_OK;
-    elvm_engine *engine = elvm_engine_new(NULL);
+    elvm_engine *engine = elvm_engine_new(&cfg);
     if (!engine) {
         cli_error(file, "out of host memory");
         return CLI_EXIT_ERROR;
@@ -86,10 +101,14 @@ static void format_externtype(const elvm_externtype *t, char *buf, size_t n) {
 }
 
 int cli_inspect(int argc, char **argv) {
-    const char *file = one_file(argc, argv);
+    const char *file = one_file(argc, argv, NULL);
     if (!file) return CLI_EXIT_ERROR;
     if (!*file) return CLI_EXIT_OK;
-    elvm_engine *engine = elvm_engine_new(NULL);
+    /* every function compiled at once, so the code size it reports is the whole module's */
+    elvm_config cfg;
+    elvm_config_default(&cfg);
+    cfg.compile = ELVM_COMPILE_EAGER;
+    elvm_engine *engine = elvm_engine_new(&cfg);
     if (!engine) {
         cli_error(file, "out of host memory");
         return CLI_EXIT_ERROR;

@@ -86,10 +86,13 @@ static const char help_run[] =
     "A trap prints \"elvm: trap: MESSAGE\" and a backtrace to stderr and exits 134.\n";
 
 static const char help_validate[] =
-    "usage: elvm validate FILE.wasm\n"
+    "usage: elvm validate [--compile auto|eager|lazy] FILE.wasm\n"
     "\n"
     "Decodes and validates FILE.wasm. Prints \"FILE.wasm: valid\" and exits 0, or prints\n"
-    "\"elvm: error: FILE.wasm: REASON\" and exits 1.\n";
+    "\"elvm: error: FILE.wasm: REASON\" and exits 1.\n"
+    "  --compile eager  also compile every function, as modules under 1 MiB of code are\n"
+    "                   when loaded (lazy: compile none, as bigger ones are; auto: as\n"
+    "                   `elvm run` would, the default)\n";
 
 static const char help_inspect[] =
     "usage: elvm inspect FILE.wasm\n"

@@ -161,9 +161,11 @@ int main(int argc, char **argv) {
     elvm_config cfg;
     elvm_config_default(&cfg);
     cfg.fuel = fuel;
-    /* the fuel run also takes the software bounds checks (the plain one has guard pages):
-     * two code generators and both ways of checking memory accesses */
+    /* the fuel run also takes the software bounds checks (the plain one has guard pages)
+     * and compiles each function on its first call (the plain one all at once): two code
+     * generators, both ways of checking memory accesses, both times of compiling */
     cfg.software_bounds_checks = fuel;
+    cfg.compile = fuel ? ELVM_COMPILE_LAZY : ELVM_COMPILE_EAGER;
     elvm_engine *engine = elvm_engine_new(&cfg);
     elvm_error err;
     elvm_module *m = elvm_module_new(engine, bytes, len, &err);

@@ -2,23 +2,36 @@
  * module as is (skipped when invalid); any other input steers wasmgen, which builds a
  * valid module from it (an elvm rejection is then a bug: abort). The module is
  * instantiated with stub imports and every export is called under fuel (fuzz_common.h);
- * the bytes wasmgen did not use choose arguments and host behaviour. */
+ * the bytes wasmgen did not use choose arguments and host behaviour. Half the inputs
+ * compile each function on its first call. */
 #include "fuzz_common.h"
 #include "wasmgen.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Two engines, both with fuel: one compiles every function at once, the other each on
+ * its first call (ELVM_COMPILE_LAZY). */
+static elvm_engine *make_engine(int compile) {
+    elvm_config cfg;
+    elvm_config_default(&cfg);
+    cfg.fuel = 1;
+    cfg.max_call_depth = FZ_CALL_DEPTH;
+    cfg.value_stack_slots = FZ_STACK_SLOTS;
+    cfg.compile = compile;
+    elvm_engine *e = elvm_engine_new(&cfg);
+    if (!e) abort();
+    return e;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    static elvm_engine *engine;
-    if (!engine) {
-        elvm_config cfg;
-        elvm_config_default(&cfg);
-        cfg.fuel = 1;
-        cfg.max_call_depth = FZ_CALL_DEPTH;
-        cfg.value_stack_slots = FZ_STACK_SLOTS;
-        engine = elvm_engine_new(&cfg);
-        if (!engine) abort();
+    static elvm_engine *eager, *lazy;
+    if (!eager) {
+        eager = make_engine(ELVM_COMPILE_EAGER);
+        lazy = make_engine(ELVM_COMPILE_LAZY);
     }
+    /* a module as is: its size's parity picks the engine; else the first byte's top bit */
+    elvm_engine *engine = (size >= 4 && !memcmp(data, "\0asm", 4) ? size & 1 : size && data[0] >> 7)
+                              ? lazy : eager;
     elvm_error err;
     if (size >= 4 && !memcmp(data, "\0asm", 4)) {
         elvm_module *m = elvm_module_new(engine, data, size, &err);

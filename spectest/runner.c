@@ -12,7 +12,7 @@
 
 static const char usage[] =
     "usage: elvm-spectest [--known-failures FILE] [--write-known-failures FILE] [-v]\n"
-    "                     [--no-fork] [--timeout SECONDS] FILE.json...\n"
+    "                     [--no-fork] [--timeout SECONDS] [--fuel] [--lazy] FILE.json...\n"
     "  Runs spec testsuite scripts converted by wast2json.\n"
     "  --known-failures FILE        exit 0 only if exactly the commands listed there fail\n"
     "  --write-known-failures FILE  write the failing commands (FILE.wast:LINE) to FILE\n"
@@ -21,11 +21,13 @@ static const char usage[] =
     "                               then ends the run\n"
     "  --timeout SECONDS            fail a command that runs longer (default 20, 0: never)\n"
     "  --fuel                       compile with fuel accounting (an unlimited budget), to\n"
-    "                               check that code compiled that way behaves the same\n";
+    "                               check that code compiled that way behaves the same\n"
+    "  --lazy                       compile each function on its first call (the mode big\n"
+    "                               modules get), to check that it behaves the same\n";
 
 typedef struct options {
     const char *known_path, *write_path;
-    int verbose, no_fork, fuel;
+    int verbose, no_fork, fuel, lazy;
     unsigned timeout;
     char **files;
     int nfiles;
@@ -264,6 +266,8 @@ static int parse_options(int argc, char **argv, options *o) {
             o->no_fork = 1;
         else if (strcmp(argv[i], "--fuel") == 0)
             o->fuel = 1;
+        else if (strcmp(argv[i], "--lazy") == 0)
+            o->lazy = 1;
         else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc)
             o->timeout = (unsigned)strtoul(argv[++i], NULL, 10);
         else
@@ -290,6 +294,7 @@ int main(int argc, char **argv) {
     elvm_config cfg;
     elvm_config_default(&cfg);
     cfg.fuel = o.fuel;
+    cfg.compile = o.lazy ? ELVM_COMPILE_LAZY : ELVM_COMPILE_EAGER;
     elvm_engine *engine = elvm_engine_new(&cfg);
     if (!engine) {
         fprintf(stderr, "elvm-spectest: cannot create an engine\n");

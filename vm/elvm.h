@@ -161,7 +161,18 @@ typedef struct elvm_config {
      * allows (8 GiB of address space reserved per memory; a fault becomes the trap),
      * and software checks under sanitizers; 1 forces software checks. */
     int software_bounds_checks;
+    /* When functions are compiled to threaded code. Every function is validated when the
+     * module is made (elvm_module_new), whichever is chosen.
+     *   ELVM_COMPILE_AUTO (0, the default): LAZY for modules with at least 1 MiB of wasm
+     *     code (a big program runs a fraction of its functions), EAGER below.
+     *   ELVM_COMPILE_EAGER: every function at once.
+     *   ELVM_COMPILE_LAZY: each function on its first call; a module then compiles from
+     *     any thread that calls it (under a lock of its own). A call whose function cannot
+     *     be compiled for lack of host memory traps ELVM_TRAP_HOST. */
+    int compile;
 } elvm_config;
+
+enum { ELVM_COMPILE_AUTO = 0, ELVM_COMPILE_EAGER = 1, ELVM_COMPILE_LAZY = 2 };
 
 typedef struct elvm_engine elvm_engine;
 

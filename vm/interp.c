@@ -145,6 +145,12 @@ static void record_backtrace(elvm_store *s, const frame *top, const frame *base)
 #define OP(name) case H_##name:
 #endif
 #define NEXT(n) do { pc += (n); DISPATCH(); } while (0)
+/* A function's code, which a lazy compile may publish meanwhile from another thread
+ * (compile.c: a release store after the cells are written). Read once, as a volatile
+ * load (Linux's READ_ONCE): the cells are then read through the pointer, which orders
+ * them after it on every processor elvm targets. An __atomic_load_n here made gcc's
+ * ASan+UBSan build of this file take over 15 minutes instead of 40 s. */
+#define LOAD_CODE(cf) (*(cell *const volatile *)&(cf)->code)
 #define TRAP(k) do { trap = ELVM_TRAP_##k; goto trapped; } while (0)
 
 #define LOAD_MEM()                                                            \
@@ -346,7 +352,7 @@ static void record_backtrace(elvm_store *s, const frame *top, const frame *base)
         slot *z = fp + cf->nparams;                                           \
         z[0].u64 = z[1].u64 = z[2].u64 = z[3].u64 = 0;                        \
         if (UNLIKELY(cf->nzero > 4)) memset(z + 4, 0, (size_t)(cf->nzero - 4) * sizeof(slot)); \
-        pc = cf->code;                                                        \
+        pc = LOAD_CODE(cf);                                                   \
         if ((with_fuel)) {                                                    \
             /* pay for the entry run here, skipping the FUEL op that would */ \
             CHARGE(pc[1].u64);                                                \
@@ -360,6 +366,18 @@ static void record_backtrace(elvm_store *s, const frame *top, const frame *base)
     } while (0)
 
 static elvm_memory no_memory;
+
+/* The LAZY handlers' slow path, out of line (its locals would weigh on interp's frame):
+ * compiles `cf`, or records the trap and returns false. Not `cold`: gcc would move the
+ * calling handler to .text.unlikely, out of reach of the handler map's label offsets. */
+__attribute__((noinline)) static bool compile_lazy(elvm_store *s, const compiled_func *cf) {
+    elvm_error err;
+    if (elvm__compile_lazy(cf, &err) == ELVM_OK) return true;
+    char msg[sizeof err.msg + 64];
+    snprintf(msg, sizeof msg, "cannot compile function %u: %s", cf->funcidx, err.msg);
+    elvm__trap_set(s, ELVM_TRAP_HOST, msg);
+    return false;
+}
 
 static elvm_status interp(elvm_store *s, elvm_func *fn, slot *args, elvm_handler_map *map_out) {
     /* handler id -> what the code holds: a label address, or the id itself. Stored as
@@ -457,7 +475,7 @@ static elvm_status interp(elvm_store *s, elvm_func *fn, slot *args, elvm_handler
         ft->inst = NULL;
         ft->cf = cf;
         memset(fp + cf->nparams, 0, (size_t)cf->nzero * sizeof(slot));
-        pc = cf->code;
+        pc = LOAD_CODE(cf);
         LOAD_MEM();
     }
     DISPATCH();
@@ -607,6 +625,20 @@ dispatch:
     }
     /* [h]: the one result is in fp[0] already (its producer wrote it there) */
     OP(RETURN0) goto do_return;
+    /* The stub of a function not compiled yet (compile.c, "when the code is made"): the
+     * call has set up its frame; compile it and go on in its code, from its start (LAZY)
+     * or, for a call from fuel-compiled code, paying its first run (LAZY_F) */
+    OP(LAZY) OP(LAZY_F) {
+        const compiled_func *cf = s->frame_top->cf;
+        if (!compile_lazy(s, cf)) goto trap_recorded;
+        bool charge = pc == cf->module->lazy->stub + 2; /* LAZY_F is the stub's cell 2 */
+        pc = LOAD_CODE(cf);
+        if (charge) {
+            CHARGE(pc[1].u64);
+            pc += 2;
+        }
+        DISPATCH();
+    }
     OP(EXIT) {
         s->fuel = fuel;
         s->frame_top = base;

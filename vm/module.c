@@ -246,7 +246,12 @@ void elvm_module_export(const elvm_module *m, uint32_t i, elvm_export_desc *out)
     externtype_of(m, m->exports[i].kind, m->exports[i].index, &out->type);
 }
 
-void elvm_module_stats_get(const elvm_module *m, elvm_module_stats *out) { *out = m->stats; }
+void elvm_module_stats_get(const elvm_module *m, elvm_module_stats *out) {
+    /* a lazily compiled module's code_bytes grows under its lock (compile.c) */
+    if (m->lazy) pthread_mutex_lock(&m->lazy->lock);
+    *out = m->stats;
+    if (m->lazy) pthread_mutex_unlock(&m->lazy->lock);
+}
 
 uint32_t elvm_module_num_types(const elvm_module *m) { return m->ntypes; }
 

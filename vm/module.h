@@ -164,6 +164,7 @@ struct elvm_module {
     func_def *funcs;      /* the nfuncs - nfunc_imports defined ones */
     struct compiled_func *compiled; /* their threaded code, by defidx */
     struct code_chunk *code_chunks; /* where large modules' code lives (compile.c) */
+    struct lazy_compile *lazy; /* compiling on first call (compile.c), or NULL */
     uint32_t ntables, ntable_imports;
     tabletype *tables;
     uint32_t nmems, nmem_imports;
@@ -200,6 +201,11 @@ ELVM_HIDDEN elvm_status elvm__compile_all(elvm_module *m, elvm_error *err);
 ELVM_HIDDEN bool elvm__scan_malformed(elvm_module *m, elvm_error *err);
 /* Frees m->compiled and the code of its functions. */
 ELVM_HIDDEN void elvm__compiled_free(elvm_module *m);
+struct compiled_func;
+/* Compiles `cf` of a lazily compiled module unless another call did; safe from any thread
+ * (the module's lock). ELVM_OK once cf->code holds its code, ELVM_NOMEM otherwise (with
+ * the message in err). */
+ELVM_HIDDEN elvm_status elvm__compile_lazy(const struct compiled_func *cf, elvm_error *err);
 
 /* Decodes one instruction's opcode and skips its immediates (malformed checks only).
  * Used by the malformed scan and by constant expressions. */

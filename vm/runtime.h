@@ -3,6 +3,7 @@
 #ifndef ELVM_RUNTIME_H
 #define ELVM_RUNTIME_H
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -42,7 +43,7 @@ typedef union cell {
     X(UNREACHABLE) X(NOP) X(COPY) X(COPY2) X(CONST32) X(CONST64) X(SELECT)                  \
     X(BR) X(BR_IF) X(BR_UNLESS) X(BR_LOOP) X(BR_IF_LOOP) X(BR_TABLE)               \
     X(BR_F) X(BR_LOOP_F) X(BR_IF_F) X(BR_UNLESS_F) X(BR_TABLE_F)                   \
-    X(CALL) X(CALL_LOCAL) X(CALL_INDIRECT) X(CALL_F) X(CALL_LOCAL_F) X(CALL_INDIRECT_F) X(RETURN) X(RETURN1) X(RETURN0) X(FUEL) X(EXIT)                \
+    X(CALL) X(CALL_LOCAL) X(CALL_INDIRECT) X(CALL_F) X(CALL_LOCAL_F) X(CALL_INDIRECT_F) X(RETURN) X(RETURN1) X(RETURN0) X(FUEL) X(EXIT) X(LAZY) X(LAZY_F) \
     X(GLOBAL_GET) X(GLOBAL_SET) X(MEMORY_SIZE) X(MEMORY_GROW) X(MEMORY_INIT)       \
     X(DATA_DROP) X(MEMORY_COPY) X(MEMORY_FILL) X(TABLE_GET) X(TABLE_SET)           \
     X(TABLE_SIZE) X(TABLE_GROW) X(TABLE_FILL) X(TABLE_COPY) X(TABLE_INIT)          \
@@ -134,6 +135,13 @@ typedef struct compiled_func {
     bool own_block;       /* `code` is its own allocation, not in the module's code chunks */
     const elvm_module *module;
 } compiled_func;
+
+/* A lazily compiled module's state (compile.c, "when the code is made"): the lock its
+ * late compiles take, and the stub the functions not compiled yet point at. */
+struct lazy_compile {
+    pthread_mutex_t lock;
+    cell stub[3]; /* [LAZY][0][LAZY_F] */
+};
 
 struct elvm_engine {
     elvm_config cfg;
