@@ -45,6 +45,9 @@ elvm_module *cli_load_module(elvm_engine *engine, const char *path);
 /* Matches "--name VALUE" and "--name=VALUE" at argv[*i]; on a match stores VALUE,
  * advances *i past it and returns 1. A missing VALUE prints an error and returns -1. */
 int cli_opt_value(int argc, char **argv, int *i, const char *name, const char **value);
+/* cli_opt_value for "--compile auto|eager|lazy": stores ELVM_COMPILE_* in *mode. 1 on a
+ * match, 0 for another option, -1 (reported) for a missing or unknown mode. */
+int cli_opt_compile(int argc, char **argv, int *i, int *mode);
 
 /* Values (values.c). Parses text as a value of type `t` for --invoke; returns 0, or -1
  * with the reason in `why`. */

@@ -15,17 +15,10 @@ static const char *one_file(int argc, char **argv, int *compile) {
             cli_help(argv[0]);
             return "";
         }
-        if (compile && !strcmp(a, "--compile") && !file) {
-            static const char *const modes[] = {"auto", "eager", "lazy"}; /* ELVM_COMPILE_* */
-            const char *v = i + 1 < argc ? argv[++i] : "";
-            int k = 0;
-            while (k < 3 && strcmp(v, modes[k])) k++;
-            if (k == 3) {
-                cli_error(NULL, "--compile takes auto, eager or lazy, not '%s'", v);
-                return NULL;
-            }
-            *compile = k;
-            continue;
+        if (compile && !file) {
+            int c = cli_opt_compile(argc, argv, &i, compile);
+            if (c < 0) return NULL;
+            if (c > 0) continue;
         }
         if (a[0] == '-' && a[1] && !file) {
             cli_error(NULL, "unknown option '%s' (see 'elvm help %s')", a, argv[0]);

@@ -81,6 +81,9 @@ static const char help_run[] =
     "                       nan, nan:0xPAYLOAD). Each result is printed on its own line\n"
     "                       as TYPE:VALUE, e.g. i32:-7 or f64:0x1.8p+1.\n"
     "  --trace-wasi         log each WASI call and its errno to stderr\n"
+    "  --compile auto|eager|lazy  when functions compile: all at load (eager), each on\n"
+    "                       its first call (lazy), or eager below 1 MiB of wasm code and\n"
+    "                       lazy from there (auto, the default)\n"
     "  -h, --help           show this help\n"
     "\n"
     "A trap prints \"elvm: trap: MESSAGE\" and a backtrace to stderr and exits 134.\n";
@@ -209,6 +212,20 @@ int cli_opt_value(int argc, char **argv, int *i, const char *name, const char **
     }
     *value = argv[++*i];
     return 1;
+}
+
+int cli_opt_compile(int argc, char **argv, int *i, int *mode) {
+    static const char *const modes[] = {"auto", "eager", "lazy"}; /* ELVM_COMPILE_* order */
+    const char *v;
+    int r = cli_opt_value(argc, argv, i, "--compile", &v);
+    if (r <= 0) return r;
+    for (int k = 0; k < 3; k++)
+        if (!strcmp(v, modes[k])) {
+            *mode = k;
+            return 1;
+        }
+    cli_error(NULL, "--compile takes auto, eager or lazy, not '%s'", v);
+    return -1;
 }
 
 static int is_help(const char *a) { return !strcmp(a, "-h") || !strcmp(a, "--help"); }

@@ -332,5 +332,6 @@ int opts_merge(run_opts *m, run_opts *f) {
     m->manifest = take(&f->manifest);
     m->stats = f->stats;
     m->trace_wasi = f->trace_wasi;
+    m->compile = f->compile;
     return 0;
 }

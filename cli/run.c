@@ -123,6 +123,9 @@ static int parse_flags(int argc, char **argv, run_opts *o) {
             o->trace_wasi = 1;
             continue;
         }
+        int c = cli_opt_compile(argc, argv, &i, &o->compile);
+        if (c < 0) return 2;
+        if (c > 0) continue;
         int r = value_flag(argc, argv, &i, o);
         if (r == 2) return 2;
         if (r == 0) {
@@ -498,6 +501,7 @@ static int run_module(const run_opts *o) {
     elvm_config cfg;
     elvm_config_default(&cfg);
     cfg.fuel = (o->limits & LIM_FUEL) || o->stats;
+    cfg.compile = o->compile;
     if (o->limits & LIM_STACK) cfg.max_call_depth = o->max_stack;
     if (o->limits & LIM_SLOTS) cfg.value_stack_slots = o->max_stack_slots;
     if (!(r.engine = elvm_engine_new(&cfg))) goto nomem;

@@ -73,6 +73,7 @@ typedef struct run_opts {
     /* flags only */
     char *invoke, *log_path, *manifest;
     int stats, trace_wasi;
+    int compile;               /* ELVM_COMPILE_*: --compile */
 } run_opts;
 
 void opts_free(run_opts *o);

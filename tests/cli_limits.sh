@@ -65,6 +65,23 @@ PROBE=$T/limits_probe.wasm
 check fuel.out 134 "" "elvm: trap: out of fuel" "$ELVM" run --fuel 1000 --invoke spin "$LOOP"
 check fuel.enough 0 "i64:14" - "$ELVM" run --fuel 1000 --invoke count "$LOOP" 3
 
+# ---- when functions compile (--compile) ------------------------------------------------
+# lazily, each on its first call: the same results and the same instruction count
+check compile.lazy 0 "i64:14" - "$ELVM" run --compile lazy --invoke count "$LOOP" 3
+check compile.eager 0 "i64:14" - "$ELVM" run --compile=eager --invoke count "$LOOP" 3
+for mode in eager lazy; do
+    runrc compile.stats_$mode "$ELVM" run --compile $mode --stats --invoke count "$LOOP" 3
+    grep "instructions executed" "$T/compile.stats_$mode.err" >"$T/compile.fuel_$mode.out"
+done
+if [ -s "$T/compile.fuel_eager.out" ] && cmp -s "$T/compile.fuel_eager.out" "$T/compile.fuel_lazy.out"; then
+    ok compile.same_fuel
+else
+    bad compile.same_fuel "lazy and eager runs counted different instructions"
+fi
+check compile.bad 1 "" "elvm: error: --compile takes auto, eager or lazy, not 'soon'" \
+    "$ELVM" run --compile soon "$LOOP"
+check compile.validate 0 "$LOOP: valid" - "$ELVM" validate --compile lazy "$LOOP"
+
 # ---- timeout ---------------------------------------------------------------------------
 # A loop with no call in it: only the interrupt check on its back-edge can stop it. The
 # log's late_ms, measured inside elvm, is how long after the deadline the guest had
