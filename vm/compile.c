@@ -1690,8 +1690,9 @@ static cell *code_alloc(elvm_module *m, size_t n) {
  * the module's stub, three cells [LAZY][0][LAZY_F]: a call from the host or a plain call
  * dispatches cell 0, a call from fuel-compiled code charges cell 1 (nothing) and
  * dispatches cell 2. Both handlers call elvm__compile_lazy, which compiles the function
- * for real under the module's lock and publishes its code (a release store; the call
- * handlers read it with an acquire load), and continue there, as the call would have. */
+ * for real under the module's lock and publishes its code (a release store, after the
+ * cells; the call handlers read the pointer once, interp.c's LOAD_CODE), and continue
+ * there, as the call would have. */
 enum { LAZY_MIN = 1 << 20 }; /* bytes of wasm code from which AUTO compiles lazily */
 
 typedef enum { COMPILE_EAGER, COMPILE_VALIDATE, COMPILE_LATE } compile_mode;
@@ -1821,7 +1822,8 @@ elvm_status elvm__compile_lazy(const compiled_func *cf, elvm_error *err) {
     elvm_module *m = (elvm_module *)cf->module; /* the module owns its compiled state */
     elvm_status st = ELVM_OK;
     pthread_mutex_lock(&m->lazy->lock);
-    if (cf->code == m->lazy->stub) st = compile_func(m, cf->funcidx - m->nfunc_imports, COMPILE_LATE, err);
+    if (cf->code == m->lazy->stub)
+        st = compile_func(m, cf->funcidx - m->nfunc_imports, COMPILE_LATE, err);
     pthread_mutex_unlock(&m->lazy->lock);
     return st;
 }
