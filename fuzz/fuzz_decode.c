@@ -1,6 +1,8 @@
 /* fuzz_decode.c: libFuzzer/AFL++ target: bytes -> elvm_module_new (decode, validate,
- * compile), once without and once with fuel accounting (two code generators). A module
- * must be accepted by both or by neither, and a rejection must say why. The fuel run
+ * compile), once without and once with fuel accounting (two code generators), and once
+ * compiling lazily (validation alone at load: the compile pass with nothing reachable).
+ * A module must be accepted by all or by none, and a rejection must say why; the lazy
+ * rejection must be the eager one, word for word. The fuel run
  * goes through elvm_module_new_take with an exact-size copy, which must be released
  * exactly once (at once on rejection, with the module otherwise). */
 #include "fuzz_common.h"
@@ -54,17 +56,29 @@ static void release_copy(uint8_t *bytes, size_t len, void *ud) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    static elvm_engine *plain, *fueled;
+    static elvm_engine *plain, *fueled, *lazy;
     if (!plain) {
         elvm_config cfg;
         elvm_config_default(&cfg);
+        cfg.compile = ELVM_COMPILE_EAGER;
         plain = elvm_engine_new(&cfg);
+        cfg.compile = ELVM_COMPILE_LAZY;
+        lazy = elvm_engine_new(&cfg);
+        cfg.compile = ELVM_COMPILE_EAGER;
         cfg.fuel = 1;
         fueled = elvm_engine_new(&cfg);
-        if (!plain || !fueled) abort();
+        if (!plain || !fueled || !lazy) abort();
     }
-    elvm_error e1, e2;
+    elvm_error e1, e2, e3;
     elvm_module *m1 = elvm_module_new(plain, data, size, &e1);
+    elvm_module *m3 = elvm_module_new(lazy, data, size, &e3);
+    if (!m1 != !m3 || (!m1 && e1.status != ELVM_NOMEM && e3.status != ELVM_NOMEM &&
+                       (e1.status != e3.status || strcmp(e1.msg, e3.msg)))) {
+        fprintf(stderr, "lazy compilation changes validation: %s / %s\n", m1 ? "ok" : e1.msg,
+                m3 ? "ok" : e3.msg);
+        abort();
+    }
+    elvm_module_free(m3);
     uint8_t *copy = malloc(size ? size : 1);
     if (!copy) abort();
     memcpy(copy, data, size);
