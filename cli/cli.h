@@ -57,6 +57,10 @@ void cli_format_value(const elvm_val *v, char *buf, size_t n);
 /* Formats a function type as "(i32, i64) -> (f32)". */
 void cli_format_functype(const elvm_externtype *t, char *buf, size_t n);
 
+/* The path of the file `name` beside the running executable (/proc/self/exe's
+ * directory), in `path` of `size` bytes. 0, or -1 with errno (ENAMETOOLONG if it does
+ * not fit). */
+int cli_sibling_path(const char *name, char *path, size_t size);
 /* Replaces this process with the program `name` that sits beside it (elvm-attest and
  * elvm-hal carry OpenSSL and OpenCL, which `elvm` itself does without, so that it stays
  * small and quick to start). argv[0] is overwritten with its path; argv ends with NULL.

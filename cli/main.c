@@ -230,17 +230,26 @@ int cli_opt_compile(int argc, char **argv, int *i, int *mode) {
 
 static int is_help(const char *a) { return !strcmp(a, "-h") || !strcmp(a, "--help"); }
 
-int cli_exec_sibling(const char *name, char **argv) {
-    char self[4096], path[4200];
+int cli_sibling_path(const char *name, char *path, size_t size) {
+    char self[4096];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0) {
-        cli_error(NULL, "cannot find %s: /proc/self/exe: %s", name, strerror(errno));
-        return CLI_EXIT_ERROR;
-    }
+    if (n <= 0) return -1;
     self[n] = '\0';
     char *slash = strrchr(self, '/');
     if (slash) *slash = '\0';
-    snprintf(path, sizeof path, "%s/%s", slash ? self : ".", name);
+    if ((size_t)snprintf(path, size, "%s/%s", slash ? self : ".", name) >= size) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    return 0;
+}
+
+int cli_exec_sibling(const char *name, char **argv) {
+    char path[4200];
+    if (cli_sibling_path(name, path, sizeof path)) {
+        cli_error(NULL, "cannot find %s: /proc/self/exe: %s", name, strerror(errno));
+        return CLI_EXIT_ERROR;
+    }
     argv[0] = path;
     execv(path, argv);
     cli_error(NULL, "cannot run %s: %s", path, strerror(errno));
