@@ -514,7 +514,6 @@ def measure_compile(opts, runs):
             code = inspect_code(opts.elvm, big)
             entry.update({"code_bytes": code[0] if code else None,
                           "compiled_bytes": code[1] if code else None,
-                          "median_s": entry["eager_s"],
                           "file_mb_per_s": entry["file_bytes"] / entry["eager_s"] / 1e6,
                           "code_mb_per_s": code[0] / entry["eager_s"] / 1e6 if code else None})
         out.append(entry)

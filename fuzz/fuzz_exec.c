@@ -29,11 +29,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         eager = make_engine(ELVM_COMPILE_EAGER);
         lazy = make_engine(ELVM_COMPILE_LAZY);
     }
+    int raw = size >= 4 && !memcmp(data, "\0asm", 4);
     /* a module as is: its size's parity picks the engine; else the first byte's top bit */
-    elvm_engine *engine = (size >= 4 && !memcmp(data, "\0asm", 4) ? size & 1 : size && data[0] >> 7)
-                              ? lazy : eager;
+    elvm_engine *engine = (raw ? size & 1 : size && data[0] >> 7) ? lazy : eager;
     elvm_error err;
-    if (size >= 4 && !memcmp(data, "\0asm", 4)) {
+    if (raw) {
         elvm_module *m = elvm_module_new(engine, data, size, &err);
         if (!m) return 0;
         fz_run_module(engine, m, data, size);

@@ -121,7 +121,8 @@ void elvm__dump_code(const elvm_module *m, uint32_t defidx, FILE *out) {
             m->nfunc_imports + defidx, m->funcs[defidx].name ? " " : "",
             m->funcs[defidx].name ? m->funcs[defidx].name : "", cf->ncells, cf->nparams,
             cf->nlocals, cf->frame_slots);
-    if (m->lazy && cf->ncells == 0) fprintf(out, "  (not compiled yet: it is on its first call)\n");
+    if (m->lazy && cf->ncells == 0)
+        fprintf(out, "  (not compiled yet: it compiles on its first call)\n");
     for (size_t i = 0; i < cf->ncells;) {
         const cell *pc = cf->code + i;
         int id = handler_id(pc->h);
