@@ -109,18 +109,18 @@ build/spec/%.json: $(TESTSUITE)/%.wast
 # Four times: with code compiled for fuel (its branch and call handlers differ), with
 # each function compiled on its first call (the lazy stubs), both, then the plain run
 # whose summary line ends `make test`.
+# $(call spec_quiet,FLAGS,LOG): a run whose output goes to $(B)/LOG; on failure the failing
+# commands and the summary line, else the summary line alone
+spec_quiet = @$(B)/elvm-spectest $(1) --known-failures spectest/known-failures $(SPEC_JSON) \
+	  > $(B)/$(2) 2>&1 || { grep -E "FAIL|REGRESSION|UNEXPECTED" $(B)/$(2); tail -1 $(B)/$(2); exit 1; }; \
+	  tail -1 $(B)/$(2)
+
 spectest: $(B)/elvm-spectest $(SPEC_JSON)
 	@echo "== spec testsuite, compiled with fuel accounting"
-	@$(B)/elvm-spectest --fuel --known-failures spectest/known-failures $(SPEC_JSON) \
-	  > $(B)/spectest-fuel.log 2>&1 || { grep -E "FAIL|REGRESSION|UNEXPECTED" $(B)/spectest-fuel.log; tail -1 $(B)/spectest-fuel.log; exit 1; }
-	@tail -1 $(B)/spectest-fuel.log
+	$(call spec_quiet,--fuel,spectest-fuel.log)
 	@echo "== spec testsuite, each function compiled on its first call (with and without fuel)"
-	@$(B)/elvm-spectest --lazy --known-failures spectest/known-failures $(SPEC_JSON) \
-	  > $(B)/spectest-lazy.log 2>&1 || { grep -E "FAIL|REGRESSION|UNEXPECTED" $(B)/spectest-lazy.log; tail -1 $(B)/spectest-lazy.log; exit 1; }
-	@tail -1 $(B)/spectest-lazy.log
-	@$(B)/elvm-spectest --lazy --fuel --known-failures spectest/known-failures $(SPEC_JSON) \
-	  > $(B)/spectest-lazy-fuel.log 2>&1 || { grep -E "FAIL|REGRESSION|UNEXPECTED" $(B)/spectest-lazy-fuel.log; tail -1 $(B)/spectest-lazy-fuel.log; exit 1; }
-	@tail -1 $(B)/spectest-lazy-fuel.log
+	$(call spec_quiet,--lazy,spectest-lazy.log)
+	$(call spec_quiet,--lazy --fuel,spectest-lazy-fuel.log)
 	@echo "== spec testsuite"
 	$(B)/elvm-spectest --known-failures spectest/known-failures $(SPEC_JSON)
 
