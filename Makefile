@@ -83,9 +83,7 @@ $(B)/libelvm.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-# order-only: elvm runs without the TOML plugin, but a build holds both
-$(B)/elvm: $(CLI_OBJ) $(B)/libelvm.a cli/cli.mk | $(TOML_PLUGIN)
-	$(CC) $(CLI_OBJ) $(B)/libelvm.a $(LDFLAGS) $(CLI_LIBS) -o $@
+# $(B)/elvm (static) and $(B)/elvm-dyn (dynamic, for manifests and --log): cli/cli.mk
 
 # `elvm attest` runs this program (it links OpenSSL, which `elvm` itself does without)
 $(B)/elvm-attest: sevsnp/tests/attest_main.c $(B)/libelvm.a
@@ -133,7 +131,7 @@ examples-test: $(B)/elvm $(EXAMPLE_WASM)
 	@B=$(B) sh tests/examples.sh
 
 # the example runs again under valgrind memcheck (not with SANITIZE: ASan and valgrind
-# do not mix)
+# do not mix), through elvm-dyn: valgrind cannot replace malloc in the static elvm
 memcheck: $(B)/elvm $(EXAMPLE_WASM)
 	@B=$(B) sh tests/memcheck.sh
 

@@ -8,7 +8,6 @@
  * Each function below has the name and signature of cJSON.h and forwards to the
  * library's. build/elvm does not export them (it is not linked with -rdynamic), so the
  * library's internal calls stay its own. */
-#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -61,7 +60,7 @@ static struct {
 
 /* dlsym(lib, name), or the error line and exit 1 */
 static void *sym(void *lib, const char *name) {
-    void *p = dlsym(lib, name);
+    void *p = cli_dlsym(lib, name);
     if (!p) {
         cli_error(NULL, "libcjson.so.1 lacks %s", name);
         exit(CLI_EXIT_ERROR);
@@ -73,9 +72,9 @@ static void *sym(void *lib, const char *name) {
 static void load(void) {
     static int loaded;
     if (loaded) return;
-    void *lib = dlopen("libcjson.so.1", RTLD_NOW | RTLD_LOCAL);
+    void *lib = cli_dlopen("libcjson.so.1");
     if (!lib) {
-        cli_error(NULL, "cannot load libcjson.so.1 (manifests and --log need it): %s", dlerror());
+        cli_error(NULL, "cannot load libcjson.so.1 (manifests and --log need it): %s", cli_dlerror());
         exit(CLI_EXIT_ERROR);
     }
 #define X(ret, name, params, args, obj, if_null) *(void **)&fn.name = sym(lib, #name);

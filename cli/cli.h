@@ -62,9 +62,18 @@ void cli_format_functype(const elvm_externtype *t, char *buf, size_t n);
  * not fit). */
 int cli_sibling_path(const char *name, char *path, size_t size);
 /* Replaces this process with the program `name` that sits beside it (elvm-attest and
- * elvm-hal carry OpenSSL and OpenCL, which `elvm` itself does without, so that it stays
- * small and quick to start). argv[0] is overwritten with its path; argv ends with NULL.
- * Returns only on failure (reported), with CLI_EXIT_ERROR. */
-int cli_exec_sibling(const char *name, char **argv);
+ * elvm-hal carry OpenSSL and OpenCL, and elvm-dyn loads shared libraries, all of which
+ * the static `elvm` does without, so that it stays small and quick to start). argv[0] is
+ * overwritten with its path; argv ends with NULL. Returns only on failure, with
+ * CLI_EXIT_ERROR, reported on one line that names `needed_by` (what needs the program,
+ * e.g. "runs with --hal") when it is not NULL. */
+int cli_exec_sibling(const char *name, const char *needed_by, char **argv);
+
+/* Shared libraries opened on first use (dl.c): cli_dlopen(file) is dlopen with RTLD_NOW |
+ * RTLD_LOCAL, cli_dlsym(lib, name) is dlsym; NULL on failure, with the reason from
+ * cli_dlerror() (never NULL). The static elvm opens none: there both always fail. */
+void *cli_dlopen(const char *file);
+void *cli_dlsym(void *lib, const char *name);
+const char *cli_dlerror(void);
 
 #endif /* ELVM_CLI_H */

@@ -10,8 +10,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <dlfcn.h>
-
 #include "run.h"
 
 struct cli_log {
@@ -150,9 +148,9 @@ void cli_sha256_hex(const uint8_t *data, size_t len, char out[65]) {
     unsigned char md[64];
     unsigned int mdlen = 0;
     snprintf(out, 65, "unavailable: libcrypto.so.3 not found");
-    if (!lib && (lib = dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL))) {
-        *(void **)&sha256 = dlsym(lib, "EVP_sha256");
-        *(void **)&digest = dlsym(lib, "EVP_Digest");
+    if (!lib && (lib = cli_dlopen("libcrypto.so.3"))) {
+        *(void **)&sha256 = cli_dlsym(lib, "EVP_sha256");
+        *(void **)&digest = cli_dlsym(lib, "EVP_Digest");
     }
     if (!sha256 || !digest || !digest(data, len, md, &mdlen, sha256(), NULL)) return;
     for (unsigned i = 0; i < mdlen && i < 32; i++) snprintf(out + 2 * i, 3, "%02x", md[i]);

@@ -244,7 +244,7 @@ int cli_sibling_path(const char *name, char *path, size_t size) {
     return 0;
 }
 
-int cli_exec_sibling(const char *name, char **argv) {
+int cli_exec_sibling(const char *name, const char *needed_by, char **argv) {
     char path[4200];
     if (cli_sibling_path(name, path, sizeof path)) {
         cli_error(NULL, "cannot find %s: /proc/self/exe: %s", name, strerror(errno));
@@ -252,7 +252,11 @@ int cli_exec_sibling(const char *name, char **argv) {
     }
     argv[0] = path;
     execv(path, argv);
-    cli_error(NULL, "cannot run %s: %s", path, strerror(errno));
+    if (needed_by)
+        cli_error(NULL, "%s need %s beside elvm: cannot run %s: %s", needed_by, name, path,
+                  strerror(errno));
+    else
+        cli_error(NULL, "cannot run %s: %s", path, strerror(errno));
     return CLI_EXIT_ERROR;
 }
 
@@ -282,7 +286,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "run")) fn = cli_run;
     else if (!strcmp(cmd, "validate")) fn = cli_validate;
     else if (!strcmp(cmd, "inspect")) fn = cli_inspect;
-    else if (!strcmp(cmd, "attest")) return cli_exec_sibling("elvm-attest", argv + 1);
+    else if (!strcmp(cmd, "attest")) return cli_exec_sibling("elvm-attest", NULL, argv + 1);
     if (!fn) {
         cli_error(NULL, "unknown command '%s' (see 'elvm --help')", cmd);
         return CLI_EXIT_ERROR;

@@ -539,6 +539,20 @@ out:
     return code;
 }
 
+#ifndef ELVM_CLI_HAL
+/* Replaces this process with the sibling program `name` running `elvm run` with the same
+ * words (argv[0] is "run"); returns only on failure, reported with `why` it was needed. */
+static int hand_to(const char *name, const char *why, int argc, char **argv) {
+    char **av = calloc((size_t)argc + 2, sizeof *av);
+    if (!av) return CLI_EXIT_ERROR;
+    av[0] = (char *)name;
+    for (int i = 0; i < argc; i++) av[i + 1] = argv[i];
+    int code = cli_exec_sibling(name, why, av);
+    free(av);
+    return code;
+}
+#endif
+
 /* A run with the HAL: elvm-hal, which links OpenSSL and OpenCL, does it (elvm itself
  * stays small and quick to start). */
 static int hand_to_hal(int argc, char **argv, const run_opts *o) {
@@ -547,13 +561,7 @@ static int hand_to_hal(int argc, char **argv, const run_opts *o) {
     return run_module(o);
 #else
     (void)o;
-    char **av = calloc((size_t)argc + 2, sizeof *av);
-    if (!av) return CLI_EXIT_ERROR;
-    av[0] = (char *)"elvm-hal";
-    for (int i = 0; i < argc; i++) av[i + 1] = argv[i]; /* argv[0] is "run" */
-    int code = cli_exec_sibling("elvm-hal", av);
-    free(av);
-    return code;
+    return hand_to("elvm-hal", "runs with --hal", argc, argv);
 #endif
 }
 
@@ -564,6 +572,15 @@ int cli_run(int argc, char **argv) {
     int r = parse_flags(argc, argv, &f), code;
     if (r) {
         code = r == 1 ? CLI_EXIT_OK : CLI_EXIT_ERROR;
+#ifdef ELVM_CLI_STATIC
+    } else if (f.hal_profile) {
+        code = hand_to_hal(argc, argv, &f); /* --hal wins over a manifest's world */
+    } else if (f.manifest || f.log_path) {
+        /* Both load shared libraries (dl.c), which the static elvm cannot: nothing has
+         * happened yet, so elvm-dyn can do the whole run (and hands it on to elvm-hal if
+         * the manifest asks for the HAL). */
+        code = hand_to("elvm-dyn", "manifests and --log", argc, argv);
+#endif
     } else if (f.manifest) {
         /* The manifest first, then the flags over it. */
         if (cli_manifest_load(f.manifest, &m) || opts_merge(&m, &f))

@@ -5,7 +5,6 @@
  * with it, 3.03 ms without), though only a TOML manifest needs it. If the reader cannot be
  * loaded when a TOML manifest needs it, elvm says so on one line and exits with status 1;
  * JSON manifests and plain runs do not need it. */
-#include <dlfcn.h>
 #include <errno.h>
 #include <linux/limits.h> /* PATH_MAX (<limits.h> would find vm/limits.h) */
 #include <stdio.h>
@@ -29,12 +28,12 @@ static parse_fn *load(void) {
                                         : "cannot find the elvm executable (/proc/self/exe)");
         exit(CLI_EXIT_ERROR);
     }
-    void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    void *lib = cli_dlopen(path);
     if (!lib) {
-        cli_error(NULL, "cannot load the TOML reader (TOML manifests need it): %s", dlerror());
+        cli_error(NULL, "cannot load the TOML reader (TOML manifests need it): %s", cli_dlerror());
         exit(CLI_EXIT_ERROR);
     }
-    *(void **)&parse = dlsym(lib, "cli_toml_parse");
+    *(void **)&parse = cli_dlsym(lib, "cli_toml_parse");
     if (!parse) {
         cli_error(NULL, "%s lacks cli_toml_parse", path);
         exit(CLI_EXIT_ERROR);

@@ -204,10 +204,24 @@ else
 fi
 same manifest.json_as_flags manifest.flags manifest.json
 same manifest.toml_as_flags manifest.flags manifest.toml
+# elvm is linked statically, so no dynamic loader runs at its start (cli/cli.mk); the
+# sanitizer build's elvm is dynamic (ASan needs the loader) and does every run itself.
+case "$B" in
+*asan*) skipped static.elvm "the sanitizer build's elvm is dynamic" ;;
+*)
+    if LC_ALL=C readelf -lW "$ELVM" | grep -q "INTERP"; then
+        bad static.elvm "$ELVM asks for a dynamic loader (program header INTERP)"
+    elif ! LC_ALL=C readelf -lW "$ELVM" | grep -q "DYN (Position-Independent"; then
+        bad static.elvm "$ELVM is not a position-independent executable (no address randomisation)"
+    else
+        ok static.elvm
+    fi
+    ;;
+esac
 # libcjson is loaded when a manifest (or --log) needs it, never by a plain run, even one
-# that traps (cli/cjson_lazy.c); so is the TOML reader, libelvm-toml.so with libstdc++,
-# for a TOML manifest alone (cli/toml_lazy.c). The dynamic loader's own trace says which
-# libraries it opened.
+# that traps (cli/cjson_lazy.c): the static elvm hands those runs to elvm-dyn, which
+# loads it. So is the TOML reader, libelvm-toml.so with libstdc++, for a TOML manifest
+# alone (cli/toml_lazy.c). The dynamic loader's own trace says which libraries it opened.
 LD_DEBUG=files "$ELVM" run --fuel 1000 --invoke spin "$LOOP" >"$T/libs.plain.out" 2>"$T/libs.plain.err"
 LD_DEBUG=files "$ELVM" run --manifest "$T/app.json" >"$T/libs.manifest.out" 2>"$T/libs.manifest.err"
 LD_DEBUG=files "$ELVM" run --manifest "$T/app.toml" >"$T/libs.toml.out" 2>"$T/libs.toml.err"
@@ -229,10 +243,12 @@ elif ! grep -q "file=.*libelvm-toml.so" "$T/libs.toml.err"; then
 else
     ok libs.plain
 fi
-# an elvm without the TOML reader beside it (copied alone) still runs modules and JSON
-# manifests; a TOML manifest gets one error line naming the missing file, and exit 1
+# an elvm without the TOML reader beside it (copied with elvm-dyn alone) still runs
+# modules and JSON manifests; a TOML manifest gets one error line naming the missing
+# file, and exit 1
 mkdir -p "$T/alone"
 cp "$ELVM" "$T/alone/elvm"
+[ -x "$B/elvm-dyn" ] && cp "$B/elvm-dyn" "$T/alone/elvm-dyn"
 check toml.plugin_missing 1 "" "elvm: error: cannot load the TOML reader (TOML manifests need it): " \
     "$T/alone/elvm" run --manifest "$T/app.toml"
 if [ "$(wc -l <"$T/toml.plugin_missing.err")" -ne 1 ] ||
@@ -243,6 +259,28 @@ else
 fi
 runrc toml.plugin_missing_json "$T/alone/elvm" run --manifest "$T/app.json"
 same toml.plugin_missing_json_as_flags manifest.flags toml.plugin_missing_json
+# the static elvm copied without elvm-dyn still runs modules; a manifest or --log gets
+# one error line naming elvm-dyn, and exit 1
+if [ -x "$B/elvm-dyn" ]; then
+    mkdir -p "$T/bare"
+    cp "$ELVM" "$T/bare/elvm"
+    check dyn.missing_manifest 1 "" \
+        "elvm: error: manifests and --log need elvm-dyn beside elvm: cannot run " \
+        "$T/bare/elvm" run --manifest "$T/app.json"
+    check dyn.missing_log 1 "" "elvm: error: manifests and --log need elvm-dyn beside elvm: " \
+        "$T/bare/elvm" run --log "$T/bare.log" "$LOOP"
+    if [ "$(wc -l <"$T/dyn.missing_manifest.err")" -ne 1 ] ||
+        ! grep -q "/bare/elvm-dyn: No such file or directory$" "$T/dyn.missing_manifest.err" ||
+        [ -e "$T/bare.log" ]; then
+        bad dyn.missing_line "not one error line naming the missing file, or the log was written"
+    else
+        ok dyn.missing_line
+    fi
+    check dyn.missing_plain 134 "" "elvm: trap: out of fuel" \
+        "$T/bare/elvm" run --fuel 1000 --invoke spin "$LOOP"
+else
+    skipped dyn.missing "no $B/elvm-dyn: this build's elvm is dynamic and runs manifests itself"
+fi
 # from another directory: the module and dirs are relative to the manifest
 abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
 runrc manifest.elsewhere sh -c "cd / && exec '$(abs "$ELVM")' run --manifest '$(abs "$T")/app.json'"
@@ -391,6 +429,11 @@ else
     skipped grant.denial_logged "the WASI host does not report denials to the log yet"
 fi
 check grant.bad_tcp 1 "" "--tcplisten 'localhost'" "$ELVM" run --tcplisten localhost "$PROBE"
+# ADDR is numeric: a grant never depends on name resolution
+check grant.tcp_name 1 "" "ADDR must be an IPv4 address or an IPv6 one in brackets" \
+    "$ELVM" run --tcplisten localhost:0 "$PROBE"
+check grant.tcp_port 1 "" "and a port 0-65535)" \
+    "$ELVM" run --tcplisten 127.0.0.1:65536 "$PROBE"
 
 # ---- the HAL through elvm (handed to elvm-hal) ----------------------------------------------
 NOTES=build/examples/hal/sealed_notes.wasm

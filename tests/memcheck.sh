@@ -6,6 +6,10 @@
 #
 #   B=build sh tests/memcheck.sh      (make memcheck; not for SANITIZE builds)
 #
+# Each run goes through elvm-dyn, the dynamically linked build of the same CLI (the
+# static elvm hands it manifests and --log): in a static program valgrind cannot put its
+# own malloc in place, so it would see neither leaks nor overruns of heap blocks.
+#
 # valgrind 3.19 does not know openat2 (syscall 437): it answers ENOSYS, and elvm's WASI
 # resolves paths with its component walk instead (the path that ELVM_WASI_PATH_WALK=1
 # forces in examples.sh), so both resolvers still run here.
@@ -22,7 +26,7 @@ WRAP=$LOGS/elvm
 cat >"$WRAP" <<EOS
 #!/bin/sh
 exec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \\
-    --log-file="$LOGS/vg.%p" "$PWD/$B/elvm" "\$@"
+    --log-file="$LOGS/vg.%p" "$PWD/$B/elvm-dyn" "\$@"
 EOS
 chmod +x "$WRAP"
 

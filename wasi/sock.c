@@ -2,9 +2,10 @@
  * ADDR:PORT`, bound before the guest starts) and sock_accept, sock_recv, sock_send and
  * sock_shutdown. Preview 1 has no way to create, bind or connect a socket: a guest
  * only ever serves on what it was given. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,47 +17,59 @@
 /* Connections waiting to be accepted, at most. */
 #define WASI_LISTEN_BACKLOG 128
 
+/* ADDR is a numeric address: a host name would need the resolver (NSS, DNS), which a
+ * sandbox's grant should not depend on and the static elvm does not link. */
 int elvm__wasi_listen(const char *spec, char *why, size_t whylen) {
-    char host[256];
+    char host[INET6_ADDRSTRLEN + 2];
     const char *colon = strrchr(spec, ':');
     size_t hlen = colon ? (size_t)(colon - spec) : 0;
-    if (!colon || hlen == 0 || !colon[1] || hlen >= sizeof host) {
+    if (!colon || hlen == 0 || !colon[1]) {
         snprintf(why, whylen, "expected ADDR:PORT, e.g. 127.0.0.1:8080 or [::1]:8080");
         return -1;
     }
-    memcpy(host, spec, hlen);
-    host[hlen] = '\0';
-    if (host[0] == '[' && hlen > 2 && host[hlen - 1] == ']') { /* [IPv6] */
-        memmove(host, host + 1, hlen - 2);
-        host[hlen - 2] = '\0';
-    }
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    int r = getaddrinfo(host, colon + 1, &hints, &res);
-    if (r) {
-        snprintf(why, whylen, "%s", gai_strerror(r));
+    char *end;
+    errno = 0;
+    unsigned long port = strtoul(colon + 1, &end, 10);
+    if (*end || colon[1] < '0' || colon[1] > '9' || port > 65535 || errno) {
+        snprintf(why, whylen, "the port must be a number from 0 to 65535");
         return -1;
     }
-    int fd = -1, err = 0;
-    for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
-        int one = 1;
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-        if (fd < 0) {
-            err = errno;
-            continue;
-        }
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        if (bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, WASI_LISTEN_BACKLOG)) {
-            err = errno;
-            close(fd);
-            fd = -1;
+    int bracketed = spec[0] == '[' && hlen > 2 && spec[hlen - 1] == ']';
+    if (bracketed) spec++, hlen -= 2;
+    struct sockaddr_storage ss;
+    socklen_t sslen = 0;
+    memset(&ss, 0, sizeof ss);
+    if (hlen < sizeof host) {
+        memcpy(host, spec, hlen);
+        host[hlen] = '\0';
+        struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+        struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+        if (!bracketed && inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+            v4->sin_family = AF_INET;
+            v4->sin_port = htons((uint16_t)port);
+            sslen = sizeof *v4;
+        } else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+            v6->sin6_family = AF_INET6;
+            v6->sin6_port = htons((uint16_t)port);
+            sslen = sizeof *v6;
         }
     }
-    freeaddrinfo(res);
-    if (fd < 0) snprintf(why, whylen, "%s", strerror(err ? err : EADDRNOTAVAIL));
+    if (!sslen) {
+        snprintf(why, whylen, "ADDR must be an IPv4 address or an IPv6 one in brackets "
+                              "(127.0.0.1, [::1]), not a host name");
+        return -1;
+    }
+    int one = 1, fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        snprintf(why, whylen, "%s", strerror(errno));
+        return -1;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)&ss, sslen) || listen(fd, WASI_LISTEN_BACKLOG)) {
+        snprintf(why, whylen, "%s", strerror(errno));
+        close(fd);
+        return -1;
+    }
     return fd;
 }
 

@@ -65,7 +65,8 @@ typedef struct elvm_wasi_config {
      * borrowed: the guest's fd_close only forgets them and elvm_wasi_free leaves them. */
     int stdio[3];
     /* Listening TCP sockets ("ADDR:PORT", IPv4 or [IPv6]; `--tcplisten`), bound and
-     * listening before the guest starts, as preopened fds after the directories. */
+     * listening before the guest starts, as preopened fds after the directories. ADDR
+     * is numeric: a host name is an error (no resolver runs). */
     const char *const *tcp_listen;
     uint32_t ntcp_listen;
     /* Optional: told of every sandbox denial. */
