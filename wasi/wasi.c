@@ -3,6 +3,7 @@
  * dir.c, path.c, poll.c and sock.c. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,15 +273,46 @@ static int wasi_host_call(elvm_caller *caller, void *env, const elvm_val *args,
     return 0;
 }
 
+static elvm_status define_binding(struct wasi_binding *b, elvm_store *store,
+                                  elvm_linker *linker) {
+    elvm_func *f = elvm_func_new(store, b->params, b->nparams, b->results, b->nresults,
+                                 wasi_host_call, b);
+    if (!f) return ELVM_NOMEM;
+    elvm_extern ext = {.kind = ELVM_EXTERN_FUNC, .of.func = f};
+    return elvm_linker_define(linker, ELVM_WASI_MODULE, b->name, ext);
+}
+
 elvm_status elvm_wasi_define(elvm_wasi *w, elvm_store *store, elvm_linker *linker) {
-    for (size_t i = 0; i < WASI_NFUNCS; i++) {
-        struct wasi_binding *b = &w->bindings[i];
-        elvm_func *f = elvm_func_new(store, b->params, b->nparams, b->results, b->nresults,
-                                     wasi_host_call, b);
-        if (!f) return ELVM_NOMEM;
-        elvm_extern ext = {.kind = ELVM_EXTERN_FUNC, .of.func = f};
-        elvm_status st = elvm_linker_define(linker, ELVM_WASI_MODULE, b->name, ext);
-        if (st != ELVM_OK) return st;
+    return elvm_wasi_define_for(w, store, linker, NULL);
+}
+
+elvm_status elvm_wasi_define_for(elvm_wasi *w, elvm_store *store, elvm_linker *linker,
+                                 const elvm_module *m) {
+    if (!m) {
+        for (size_t i = 0; i < WASI_NFUNCS; i++) {
+            elvm_status st = define_binding(&w->bindings[i], store, linker);
+            if (st != ELVM_OK) return st;
+        }
+        return ELVM_OK;
+    }
+    /* Each function once, however often it is imported; names the host does not have
+     * stay undefined, and instantiation reports them as unknown imports. */
+    bool done[WASI_NFUNCS] = {false};
+    for (uint32_t i = 0; i < elvm_module_num_imports(m); i++) {
+        elvm_import_desc d;
+        elvm_module_import(m, i, &d);
+        if (d.module_len != sizeof ELVM_WASI_MODULE - 1 ||
+            memcmp(d.module, ELVM_WASI_MODULE, d.module_len))
+            continue;
+        for (size_t k = 0; k < WASI_NFUNCS; k++) {
+            const char *name = w->bindings[k].name;
+            if (done[k] || strlen(name) != d.name_len || memcmp(name, d.name, d.name_len))
+                continue;
+            elvm_status st = define_binding(&w->bindings[k], store, linker);
+            if (st != ELVM_OK) return st;
+            done[k] = true;
+            break;
+        }
     }
     return ELVM_OK;
 }
