@@ -217,8 +217,9 @@ struct elvm_store {
     elvm_engine *engine;
     slot *stack, *stack_end;
     slot *stack_top; /* first slot not used by running frames (for reentrant calls) */
-    /* frames_end is one record before the end of the allocation: a call fills the record
-     * above frame_top before it checks the limit */
+    /* frames_end is one record before the end of the call stack: a call fills the record
+     * above frame_top before it checks the limit. The value stack follows that record in
+     * the same block (elvm_store_new). */
     frame *frames, *frames_end, *frame_top;
     int64_t fuel;
     uint64_t fuel_set;

@@ -40,14 +40,15 @@ elvm_store *elvm_store_new(elvm_engine *engine) {
     s->engine = engine;
     size_t nslots = engine->cfg.value_stack_slots;
     size_t nframes = (size_t)engine->cfg.max_call_depth + 1;
-    s->stack = elvm__calloc(nslots, sizeof(slot));
-    s->frames = elvm__calloc(nframes + 1, sizeof(frame)); /* + the spare (runtime.h) */
-    if (!s->stack || !s->frames) {
-        elvm__free(s->stack);
-        elvm__free(s->frames);
+    /* One block, the call stack then the value stack: large enough to be mapped on its
+     * own, and each fresh mapping's first touch costs page tables (a hello-world run's
+     * time in elvm_store_new here: 57 -> 32 us). */
+    s->frames = elvm__calloc(1, (nframes + 1) * sizeof(frame) + nslots * sizeof(slot));
+    if (!s->frames) {
         elvm__free(s);
         return NULL;
     }
+    s->stack = (slot *)(s->frames + nframes + 1);
     s->stack_end = s->stack + nslots;
     s->stack_top = s->stack;
     s->frames_end = s->frames + nframes;
@@ -103,7 +104,6 @@ void elvm_store_free(elvm_store *s) {
         }
     }
     elvm__free(s->objs);
-    elvm__free(s->stack);
     elvm__free(s->frames);
     elvm__free(s);
 }
