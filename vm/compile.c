@@ -234,7 +234,10 @@ static uint32_t next_canon(ctx *c) {
     return v->canon + elvm__slots_of(v->type ? v->type : ELVM_I64);
 }
 
-static ventry *push(ctx *c, elvm_valtype t) {
+/* push, pop_any, pop_k and pop are inline: called for nearly every instruction, and
+ * returning a ventry from a call costs a copy through memory (callgrind, elvm validate
+ * --compile eager: flite 23.3M -> 21.1M instructions, hello-world 460K -> 420K). */
+static inline ventry *push(ctx *c, elvm_valtype t) {
     c->vals = grow(c, c->vals, &c->capvals, c->nvals + 1, sizeof(ventry));
     uint32_t canon = next_canon(c);
     ventry *v = &c->vals[c->nvals++];
@@ -249,7 +252,7 @@ static ventry *push(ctx *c, elvm_valtype t) {
     return v;
 }
 
-static ventry pop_any(ctx *c) {
+static inline ventry pop_any(ctx *c) {
     ctrl *f = &c->ctrls[c->nctrls - 1];
     if (c->nvals == f->height) {
         if (f->unreachable) return (ventry){0, next_canon(c), next_canon(c), false, 0};
@@ -263,7 +266,7 @@ static ventry pop_any(ctx *c) {
 static const char *tname(elvm_valtype t) { return t ? elvm_valtype_name(t) : "unknown"; }
 
 /* Pops a value of type `want`; a lazy constant stays one (the caller may fold it). */
-static ventry pop_k(ctx *c, elvm_valtype want) {
+static inline ventry pop_k(ctx *c, elvm_valtype want) {
     ventry v = pop_any(c);
     if (v.type && want && v.type != want)
         FAIL(c, "type mismatch: expected %s, got %s", tname(want), tname(v.type));
@@ -273,7 +276,7 @@ static ventry pop_k(ctx *c, elvm_valtype want) {
 static void emit_const(ctx *c, uint32_t dst, uint64_t v);
 
 /* Pops a value of type `want` and makes sure it is readable from v.slot. */
-static ventry pop(ctx *c, elvm_valtype want) {
+static inline ventry pop(ctx *c, elvm_valtype want) {
     ventry v = pop_k(c, want);
     if (v.cst) {
         if (live(c)) emit_const(c, v.canon, v.cval);
