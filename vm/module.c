@@ -30,29 +30,33 @@ static elvm_status check_limits(const elvm_limits *l, uint64_t maxval, const cha
 }
 
 /* A constant expression of type `want` (spec 3.3.10), in a context where only imported
- * globals are visible (Wasm 2.0). */
+ * globals are visible (Wasm 2.0). Errors name the place as "(`what` `index`)", formatted
+ * only then: a valid module takes no printf (its first use costs a process ~25 us). */
 static elvm_status check_const(const elvm_module *m, const constexpr_ *e, elvm_valtype want,
-                               const char *where, elvm_error *err) {
-    if (e->op == OP_UNREACHABLE) INVALID("constant expression required (%s)", where);
-    if (e->op == OP_NOP) INVALID("type mismatch: constant expression needs one value (%s)", where);
+                               const char *what, uint32_t index, elvm_error *err) {
+    if (e->op == OP_UNREACHABLE) INVALID("constant expression required (%s %u)", what, index);
+    if (e->op == OP_NOP)
+        INVALID("type mismatch: constant expression needs one value (%s %u)", what, index);
     elvm_valtype t = e->type;
     if (e->op == OP_GLOBAL_GET) {
-        if (e->value >= m->nglobal_imports) INVALID("unknown global %llu (%s)", (unsigned long long)e->value, where);
-        if (m->globals[e->value].mut) INVALID("constant expression required (%s: mutable global)", where);
+        if (e->value >= m->nglobal_imports)
+            INVALID("unknown global %llu (%s %u)", (unsigned long long)e->value, what, index);
+        if (m->globals[e->value].mut)
+            INVALID("constant expression required (%s %u: mutable global)", what, index);
         t = m->globals[e->value].type;
     } else if (e->op == OP_REF_FUNC) {
-        if (e->value >= m->nfuncs) INVALID("unknown function %llu (%s)", (unsigned long long)e->value, where);
+        if (e->value >= m->nfuncs)
+            INVALID("unknown function %llu (%s %u)", (unsigned long long)e->value, what, index);
     }
     if (t != want)
-        INVALID("type mismatch: expected %s, got %s (%s)", elvm_valtype_name(want),
-                elvm_valtype_name(t), where);
+        INVALID("type mismatch: expected %s, got %s (%s %u)", elvm_valtype_name(want),
+                elvm_valtype_name(t), what, index);
     return ELVM_OK;
 }
 
 #define TRY(x) do { elvm_status st_ = (x); if (st_ != ELVM_OK) return st_; } while (0)
 
 elvm_status elvm__validate_module(elvm_module *m, elvm_error *err) {
-    char where[64];
     for (uint32_t i = 0; i < m->nfuncs; i++)
         if (m->func_types[i] >= m->ntypes) INVALID("unknown type %u (function %u)", m->func_types[i], i);
     for (uint32_t i = 0; i < m->ntables; i++)
@@ -64,8 +68,8 @@ elvm_status elvm__validate_module(elvm_module *m, elvm_error *err) {
         TRY(check_limits(&m->mems[i], ELVM_MAX_PAGES, "memory", err));
     }
     for (uint32_t i = 0; i < m->nglobals - m->nglobal_imports; i++) {
-        snprintf(where, sizeof where, "global %u", m->nglobal_imports + i);
-        TRY(check_const(m, &m->global_defs[i].init, m->global_defs[i].type.type, where, err));
+        TRY(check_const(m, &m->global_defs[i].init, m->global_defs[i].type.type, "global",
+                        m->nglobal_imports + i, err));
     }
     for (uint32_t i = 0; i < m->nexports; i++) {
         const export_ *e = &m->exports[i];
@@ -86,22 +90,20 @@ elvm_status elvm__validate_module(elvm_module *m, elvm_error *err) {
     }
     for (uint32_t i = 0; i < m->nelems; i++) {
         const elem_seg *s = &m->elems[i];
-        snprintf(where, sizeof where, "element segment %u", i);
         if (s->mode == SEG_ACTIVE) {
-            if (s->table >= m->ntables) INVALID("unknown table %u (%s)", s->table, where);
-            TRY(check_const(m, &s->offset, ELVM_I32, where, err));
+            if (s->table >= m->ntables) INVALID("unknown table %u (element segment %u)", s->table, i);
+            TRY(check_const(m, &s->offset, ELVM_I32, "element segment", i, err));
             if (m->tables[s->table].reftype != s->reftype)
                 INVALID("type mismatch: element segment %u does not fit its table", i);
         }
         for (uint32_t k = 0; k < s->count; k++)
-            TRY(check_const(m, &s->items[k], s->reftype, where, err));
+            TRY(check_const(m, &s->items[k], s->reftype, "element segment", i, err));
     }
     for (uint32_t i = 0; i < m->ndatas; i++) {
         const data_seg *d = &m->datas[i];
         if (d->mode == SEG_ACTIVE) {
             if (d->memory >= m->nmems) INVALID("unknown memory %u (data segment %u)", d->memory, i);
-            snprintf(where, sizeof where, "data segment %u", i);
-            TRY(check_const(m, &d->offset, ELVM_I32, where, err));
+            TRY(check_const(m, &d->offset, ELVM_I32, "data segment", i, err));
         }
     }
     return ELVM_OK;
