@@ -36,7 +36,7 @@ AFL_VM_OBJ    = $(patsubst %.c,build/fuzz-afl/obj/%.o,$(FUZZ_VM_SRC) $(FUZZ_GEN_
 # with -iquote, as in the root Makefile: with -Ivm, vm/limits.h would hide <limits.h>.
 FUZZ_SRC_fuzz_wasi_path  = $(wildcard wasi/*.c)
 FUZZ_SRC_fuzz_snp_report = $(wildcard sevsnp/*.c)
-FUZZ_SRC_fuzz_manifest   = cli/manifest.c cli/opts.c cli/policy.c cli/values.c cli/log.c \
+FUZZ_SRC_fuzz_manifest   = cli/manifest.c cli/opts.c cli/policy.c cli/values.c cli/log.c cli/dl.c \
                            cli/toml.cpp
 FUZZ_LIBS_fuzz_wasi_path  = -lm -pthread
 FUZZ_LIBS_fuzz_snp_report = -lcrypto -lcjson
