@@ -548,7 +548,10 @@ out:
  * words (argv[0] is "run"); returns only on failure, reported with `why` it was needed. */
 static int hand_to(const char *name, const char *why, int argc, char **argv) {
     char **av = calloc((size_t)argc + 2, sizeof *av);
-    if (!av) return CLI_EXIT_ERROR;
+    if (!av) {
+        cli_error(NULL, "out of host memory");
+        return CLI_EXIT_ERROR;
+    }
     av[0] = (char *)name;
     for (int i = 0; i < argc; i++) av[i + 1] = argv[i];
     int code = cli_exec_sibling(name, why, av);
