@@ -609,6 +609,11 @@ def check_targets(geo, fuel, timeout, startup, comps):
         print("  %-48s %8s  (at most %s)  %s" % (what, "n/a" if got is None else fmt(got), fmt(limit),
                                                   {None: "n/a", True: "met", False: "MISSED"}[ok]))
         out.append({"target": what, "value": got, "limit": limit, "met": ok})
+    # the start-up target next to what any process start cost in the same run
+    floors = ["%s %.2f ms" % (n, startup[n]["median_ms"]) for n in ("native", "native-static")
+              if n in startup]
+    if floors:
+        print("  (hello-world start of C programs in this run: %s)" % ", ".join(floors))
     return out
 
 
