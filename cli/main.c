@@ -247,7 +247,11 @@ int cli_sibling_path(const char *name, char *path, size_t size) {
 int cli_exec_sibling(const char *name, const char *needed_by, char **argv) {
     char path[4200];
     if (cli_sibling_path(name, path, sizeof path)) {
-        cli_error(NULL, "cannot find %s: /proc/self/exe: %s", name, strerror(errno));
+        if (needed_by)
+            cli_error(NULL, "%s need %s beside elvm: cannot find it: /proc/self/exe: %s",
+                      needed_by, name, strerror(errno));
+        else
+            cli_error(NULL, "cannot find %s: /proc/self/exe: %s", name, strerror(errno));
         return CLI_EXIT_ERROR;
     }
     argv[0] = path;

@@ -221,7 +221,9 @@ esac
 # libcjson is loaded when a manifest (or --log) needs it, never by a plain run, even one
 # that traps (cli/cjson_lazy.c): the static elvm hands those runs to elvm-dyn, which
 # loads it. So is the TOML reader, libelvm-toml.so with libstdc++, for a TOML manifest
-# alone (cli/toml_lazy.c). The dynamic loader's own trace says which libraries it opened.
+# alone (cli/toml_lazy.c). The dynamic loader's own trace says which libraries it opened
+# (the static elvm has no loader to trace: there static.elvm above is what shows that a
+# plain run opens nothing, and the manifest runs' traces are elvm-dyn's).
 LD_DEBUG=files "$ELVM" run --fuel 1000 --invoke spin "$LOOP" >"$T/libs.plain.out" 2>"$T/libs.plain.err"
 LD_DEBUG=files "$ELVM" run --manifest "$T/app.json" >"$T/libs.manifest.out" 2>"$T/libs.manifest.err"
 LD_DEBUG=files "$ELVM" run --manifest "$T/app.toml" >"$T/libs.toml.out" 2>"$T/libs.toml.err"

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,10 +18,38 @@
 /* Connections waiting to be accepted, at most. */
 #define WASI_LISTEN_BACKLOG 128
 
-/* ADDR is a numeric address: a host name would need the resolver (NSS, DNS), which a
- * sandbox's grant should not depend on and the static elvm does not link. */
+/* The address of `host`, numeric: IPv4 unless `bracketed`, which is IPv6, optionally with
+ * a zone ("fe80::1%eth0", "fe80::1%2"). Fills `ss` and returns its length, 0 if `host` is
+ * not such an address (a host name among them: resolving one would need NSS and DNS,
+ * which a sandbox's grant should not depend on, and the static elvm does not link). */
+static socklen_t numeric_addr(char *host, int bracketed, uint16_t port,
+                              struct sockaddr_storage *ss) {
+    memset(ss, 0, sizeof *ss);
+    if (!bracketed) {
+        struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+        if (inet_pton(AF_INET, host, &v4->sin_addr) != 1) return 0;
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(port);
+        return sizeof *v4;
+    }
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+    char *zone = strchr(host, '%');
+    if (zone) *zone++ = '\0';
+    if (inet_pton(AF_INET6, host, &v6->sin6_addr) != 1) return 0;
+    if (zone) {
+        char *end;
+        unsigned long index = strtoul(zone, &end, 10);
+        if (!*zone || *end || zone[0] < '0' || zone[0] > '9') index = if_nametoindex(zone);
+        if (!index || index > UINT32_MAX) return 0;
+        v6->sin6_scope_id = (uint32_t)index;
+    }
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    return sizeof *v6;
+}
+
 int elvm__wasi_listen(const char *spec, char *why, size_t whylen) {
-    char host[INET6_ADDRSTRLEN + 2];
+    char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
     const char *colon = strrchr(spec, ':');
     size_t hlen = colon ? (size_t)(colon - spec) : 0;
     if (!colon || hlen == 0 || !colon[1]) {
@@ -34,29 +63,18 @@ int elvm__wasi_listen(const char *spec, char *why, size_t whylen) {
         snprintf(why, whylen, "the port must be a number from 0 to 65535");
         return -1;
     }
-    int bracketed = spec[0] == '[' && hlen > 2 && spec[hlen - 1] == ']';
+    int bracketed = spec[0] == '[' && hlen >= 2 && spec[hlen - 1] == ']';
     if (bracketed) spec++, hlen -= 2;
     struct sockaddr_storage ss;
     socklen_t sslen = 0;
-    memset(&ss, 0, sizeof ss);
     if (hlen < sizeof host) {
         memcpy(host, spec, hlen);
         host[hlen] = '\0';
-        struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
-        struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
-        if (!bracketed && inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
-            v4->sin_family = AF_INET;
-            v4->sin_port = htons((uint16_t)port);
-            sslen = sizeof *v4;
-        } else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
-            v6->sin6_family = AF_INET6;
-            v6->sin6_port = htons((uint16_t)port);
-            sslen = sizeof *v6;
-        }
+        sslen = numeric_addr(host, bracketed, (uint16_t)port, &ss);
     }
     if (!sslen) {
         snprintf(why, whylen, "ADDR must be an IPv4 address or an IPv6 one in brackets "
-                              "(127.0.0.1, [::1]), not a host name");
+                              "(127.0.0.1, [::1], [fe80::1%%eth0]), not a host name");
         return -1;
     }
     int one = 1, fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
