@@ -39,7 +39,10 @@ ifeq ($(SANITIZE),1)
 $(B)/elvm: $(CLI_OBJ) $(B)/libelvm.a cli/cli.mk | $(TOML_PLUGIN)
 	$(CC) $(CLI_OBJ) $(B)/libelvm.a $(LDFLAGS) $(CLI_LIBS) -o $@
 else
-STATIC_CLI_OBJ = $(patsubst %.c,$(B)/obj-static/%.o,$(CLI_SRC))
+# only the files that test ELVM_CLI_STATIC are compiled again for it
+STATIC_CLI_SRC = $(shell grep -l ELVM_CLI_STATIC $(CLI_SRC))
+STATIC_CLI_OBJ = $(filter-out $(patsubst %.c,$(B)/obj/%.o,$(STATIC_CLI_SRC)),$(CLI_OBJ)) \
+                 $(patsubst %.c,$(B)/obj-static/%.o,$(STATIC_CLI_SRC))
 $(B)/obj-static/cli/%.o: cli/%.c $(wildcard cli/*.h vm/elvm.h wasi/wasi.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DELVM_CLI_STATIC -c $< -o $@

@@ -32,7 +32,9 @@ typedef struct fixture {
     elvm_module *module;
 } fixture;
 
-static void open_fixture(fixture *x, uint32_t nimports) {
+/* The module of the first `nimports` imports, and WASI defined in the linker for it
+ * (elvm_wasi_define_for; every function when `all`). */
+static void open_defined(fixture *x, uint32_t nimports, int all) {
     memset(x, 0, sizeof *x);
     assert_non_null(x->engine = elvm_engine_new(NULL));
     assert_non_null(x->store = elvm_store_new(x->engine));
@@ -48,6 +50,8 @@ static void open_fixture(fixture *x, uint32_t nimports) {
     x->module = elvm_module_new(x->engine, bytes.p, bytes.len, &err);
     wb_free(&bytes);
     if (!x->module) fail_msg("elvm_module_new: %s", err.msg);
+    assert_int_equal(elvm_wasi_define_for(x->wasi, x->store, x->linker, all ? NULL : x->module),
+                     ELVM_OK);
 }
 
 static void close_fixture(fixture *x) {
@@ -68,8 +72,7 @@ static int defined(const fixture *x, const char *module, const char *name) {
 static void test_define_for_defines_the_imports(void **state) {
     (void)state;
     fixture x;
-    open_fixture(&x, 5);
-    assert_int_equal(elvm_wasi_define_for(x.wasi, x.store, x.linker, x.module), ELVM_OK);
+    open_defined(&x, 5, 0);
     assert_true(defined(&x, "wasi_snapshot_preview1", "fd_write"));
     assert_true(defined(&x, "wasi_snapshot_preview1", "proc_exit"));
     assert_false(defined(&x, "wasi_snapshot_preview1", "no_such_function"));
@@ -78,8 +81,7 @@ static void test_define_for_defines_the_imports(void **state) {
     assert_false(defined(&x, "env", "fd_read"));
     close_fixture(&x);
     /* a prefix or an extension of a WASI name is not that name */
-    open_fixture(&x, 8);
-    assert_int_equal(elvm_wasi_define_for(x.wasi, x.store, x.linker, x.module), ELVM_OK);
+    open_defined(&x, 8, 0);
     assert_false(defined(&x, "wasi_snapshot_preview1", "fd_writ"));
     assert_false(defined(&x, "wasi_snapshot_preview1", "fd_write_"));
     assert_false(defined(&x, "wasi_snapshot_preview1x", "fd_read"));
@@ -98,8 +100,7 @@ static void test_define_for_defines_the_imports(void **state) {
 static void test_define_for_leaves_unknown_names(void **state) {
     (void)state;
     fixture x;
-    open_fixture(&x, 4);
-    assert_int_equal(elvm_wasi_define_for(x.wasi, x.store, x.linker, x.module), ELVM_OK);
+    open_defined(&x, 4, 0);
     elvm_error err;
     memset(&err, 0, sizeof err);
     assert_null(elvm_linker_instantiate(x.linker, x.module, &err));
@@ -111,8 +112,7 @@ static void test_define_for_leaves_unknown_names(void **state) {
 static void test_define_for_is_enough_to_instantiate(void **state) {
     (void)state;
     fixture x;
-    open_fixture(&x, 3);
-    assert_int_equal(elvm_wasi_define_for(x.wasi, x.store, x.linker, x.module), ELVM_OK);
+    open_defined(&x, 3, 0);
     elvm_error err;
     memset(&err, 0, sizeof err);
     if (!elvm_linker_instantiate(x.linker, x.module, &err)) fail_msg("instantiate: %s", err.msg);
@@ -134,8 +134,7 @@ static void test_define_for_null_defines_all(void **state) {
         "path_unlink_file", "poll_oneoff", "proc_exit", "proc_raise", "sched_yield",
         "random_get", "sock_accept", "sock_recv", "sock_send", "sock_shutdown"};
     fixture x;
-    open_fixture(&x, 0);
-    assert_int_equal(elvm_wasi_define_for(x.wasi, x.store, x.linker, NULL), ELVM_OK);
+    open_defined(&x, 0, 1);
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!defined(&x, "wasi_snapshot_preview1", names[i])) fail_msg("%s is not defined", names[i]);
     assert_int_equal(sizeof names / sizeof names[0], 46);
