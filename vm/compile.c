@@ -70,6 +70,7 @@ typedef struct ctx {
     /* locals */
     uint32_t nlocals; /* params + declared */
     uint32_t *local_slot;
+    size_t caplocal;
     uint32_t nlocal_slots;
     /* operand and control stacks */
     ventry *vals;
@@ -85,9 +86,11 @@ typedef struct ctx {
     size_t captmpv;
     uint32_t max_slot;
     uint32_t nlazy;
-    /* code */
+    /* code: in the module's newest chunk, past what it holds (in_chunk), or in a growing
+     * buffer of the compile's */
     cell *code;
     size_t ncode, capcode;
+    bool in_chunk;
     size_t *relocs; /* cells holding a code index to turn into a pointer */
     size_t nrelocs, caprelocs;
     size_t last_dst; /* index+1 of the dst cell of the last simple op, 0 none */
@@ -120,10 +123,11 @@ static void *grow(ctx *c, void *p, size_t *cap, size_t need, size_t size) {
 
 static inline bool live(ctx *c) { return c->reach; }
 
+static void code_grow(ctx *c); /* "where the code lives" */
+
 /* inline: a cell is written per emitted word, and the buffer rarely needs to grow */
 static inline size_t emit_cell(ctx *c, cell x) {
-    if (UNLIKELY(c->ncode == c->capcode))
-        c->code = grow(c, c->code, &c->capcode, c->ncode + 1, sizeof(cell));
+    if (UNLIKELY(c->ncode == c->capcode)) code_grow(c);
     c->code[c->ncode] = x;
     c->last_dst = 0;
     c->last_h = H__COUNT;
@@ -341,9 +345,7 @@ static void materialize_local(ctx *c, uint32_t ls) {
 static void push_ctrl(ctx *c, elvm_opcode kind, const elvm_valtype *params, uint32_t np,
                       const elvm_valtype *results, uint32_t nr) {
     if (c->nctrls >= ELVM_MAX_NESTING) elvm__rfail(&c->r, ELVM_LIMIT, "blocks nested too deep");
-    size_t cap = c->capctrls;
-    c->ctrls = grow(c, c->ctrls, &cap, c->nctrls + 1, sizeof(ctrl));
-    c->capctrls = (uint32_t)cap;
+    c->ctrls = grow(c, c->ctrls, &c->capctrls, c->nctrls + 1, sizeof(ctrl));
     ctrl *f = &c->ctrls[c->nctrls++];
     memset(f, 0, sizeof *f);
     f->kind = kind;
@@ -1641,12 +1643,15 @@ static void finish_function(ctx *c) {
 }
 
 /* ---- where the code lives ----------------------------------------------------------------
- * A function's code is first built in a growing buffer. In a small module that buffer,
- * trimmed, is the code. Past CODE_CHUNKED bytes of a module's code, functions are copied
- * into large chunks instead, whose 2 MiB-aligned parts are offered to the kernel for
- * transparent huge pages: each 4 KiB page of new memory costs a page fault of ~10 us on
- * these VMs (128 MiB: 425 ms in 4 KiB pages, 11 ms in huge pages), and a module of 28 MB
- * of wasm code compiles to 122 MB. */
+ * A function is emitted straight into the module's newest code chunk, past the code it
+ * already holds, and stays there: a module's code is contiguous, and a small module's
+ * takes few pages (each 4 KiB page of new memory costs a page fault of ~10 us on these
+ * VMs). When a function outgrows the room left, what it has so far moves to a new chunk
+ * and the old chunk's tail stays unused. The first chunk is sized from the code section
+ * (compiled code is 4.4-5.3 times the wasm code here: `elvm inspect`), up to
+ * CODE_CHUNK_MIN; each next one doubles, up to CODE_CHUNK_MAX. Their 2 MiB-aligned parts
+ * are offered to the kernel for transparent huge pages (128 MiB: 425 ms in 4 KiB pages,
+ * 11 ms in huge pages; a module of 28 MB of wasm code compiles to 122 MB). */
 typedef struct code_chunk {
     struct code_chunk *next;
     size_t used, cap; /* cells */
@@ -1654,35 +1659,127 @@ typedef struct code_chunk {
 } code_chunk;
 
 enum {
-    CODE_CHUNKED = 1 << 20,     /* bytes of a module's code before chunks are used */
-    CODE_CHUNK_MIN = 4 << 20,   /* bytes: the first chunk; each next one doubles, */
+    CODE_CHUNK_MIN = 4 << 20,   /* bytes: the first chunk at most; each next one doubles, */
     CODE_CHUNK_MAX = 64 << 20,  /* up to this */
+    CODE_CHUNK_SMALL = 4096,    /* bytes: the first chunk at least */
     HUGE_PAGE = 2 << 20,
 };
 
-/* Room for `n` cells in the module's chunks; NULL if out of memory. */
-static cell *code_alloc(elvm_module *m, size_t n) {
+/* The first chunk's size in bytes for a module with `wasm_code` bytes of code. */
+static size_t first_chunk_bytes(uint64_t wasm_code) {
+    uint64_t want = wasm_code / 2 * 11 + 1024; /* 5.5 per wasm byte, and a margin */
+    if (want < CODE_CHUNK_SMALL) return CODE_CHUNK_SMALL;
+    return want > CODE_CHUNK_MIN ? CODE_CHUNK_MIN : (size_t)want;
+}
+
+/* A new newest chunk of the module with room for at least `n` cells; NULL if out of
+ * memory. */
+static code_chunk *chunk_new(elvm_module *m, size_t n) {
     code_chunk *k = m->code_chunks;
-    if (!k || k->cap - k->used < n) {
-        size_t bytes = k ? (k->cap * sizeof(cell) * 2) : CODE_CHUNK_MIN;
-        if (bytes > CODE_CHUNK_MAX) bytes = CODE_CHUNK_MAX;
-        if (bytes < sizeof *k + n * sizeof(cell)) bytes = sizeof *k + n * sizeof(cell);
-        k = elvm__malloc(bytes);
-        if (!k) return NULL;
+    size_t bytes = k ? (k->cap * sizeof(cell) + sizeof *k) * 2
+                     : first_chunk_bytes(m->stats.wasm_code_bytes);
+    if (bytes > CODE_CHUNK_MAX) bytes = CODE_CHUNK_MAX;
+    if (n > (SIZE_MAX - sizeof *k) / sizeof(cell)) return NULL;
+    if (bytes < sizeof *k + n * sizeof(cell)) bytes = sizeof *k + n * sizeof(cell);
+    k = elvm__malloc(bytes);
+    if (!k) return NULL;
 #ifdef MADV_HUGEPAGE
-        /* advice only: where the kernel has no huge page, 4 KiB pages it is */
-        uintptr_t lo = ((uintptr_t)k + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
-        uintptr_t hi = ((uintptr_t)k + bytes) & ~(uintptr_t)(HUGE_PAGE - 1);
-        if (hi > lo) madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+    /* advice only: where the kernel has no huge page, 4 KiB pages it is */
+    uintptr_t lo = ((uintptr_t)k + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+    uintptr_t hi = ((uintptr_t)k + bytes) & ~(uintptr_t)(HUGE_PAGE - 1);
+    if (hi > lo) madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
 #endif
-        k->next = m->code_chunks;
-        k->used = 0;
-        k->cap = (bytes - sizeof *k) / sizeof(cell);
-        m->code_chunks = k;
+    k->next = m->code_chunks;
+    k->used = 0;
+    k->cap = (bytes - sizeof *k) / sizeof(cell);
+    m->code_chunks = k;
+    return k;
+}
+
+/* A function's code starts at the newest chunk's free room. */
+static void code_begin(ctx *c) {
+    code_chunk *k = c->m->code_chunks;
+    if (!k && !(k = chunk_new(c->m, 64))) elvm__rfail(&c->r, ELVM_NOMEM, "out of memory");
+    c->in_chunk = true;
+    c->code = k->cells + k->used;
+    c->capcode = k->cap - k->used;
+}
+
+/* Room for one more cell: the function's code so far moves to a new chunk with room for
+ * twice as much, or its growing buffer grows. */
+static void code_grow(ctx *c) {
+    if (!c->in_chunk) {
+        c->code = grow(c, c->code, &c->capcode, c->ncode + 1, sizeof(cell));
+        return;
     }
-    cell *p = k->cells + k->used;
-    k->used += n;
-    return p;
+    size_t want = c->ncode < 32 ? 64 : c->ncode * 2;
+    code_chunk *k = chunk_new(c->m, want);
+    if (!k) elvm__rfail(&c->r, ELVM_NOMEM, "out of memory");
+    if (c->ncode) memcpy(k->cells, c->code, c->ncode * sizeof(cell));
+    c->code = k->cells;
+    c->capcode = k->cap;
+}
+
+/* The function's code is final: its chunk holds it. */
+static void code_commit(ctx *c) {
+    if (c->in_chunk) c->m->code_chunks->used += c->ncode;
+}
+
+/* ---- a compile's buffers ---------------------------------------------------------------
+ * The growing arrays of the context, lent to one function's compile after another, so a
+ * module's compile grows each once instead of allocating and freeing them per function.
+ * `code` is only for a function validated without being compiled (it emits nothing that
+ * runs): compiled code goes straight to the module's chunks. */
+typedef struct compile_bufs {
+    uint32_t *local_slot;
+    ventry *vals, *tmpv;
+    ctrl *ctrls;
+    uint32_t *scratch;
+    cell *code;
+    size_t *relocs;
+    open_field *open;
+    pend_field *pend;
+    size_t caplocal, capvals, captmpv, capctrls, capscratch, capcode, caprelocs, capopen,
+        cappend;
+} compile_bufs;
+
+static void bufs_lend(ctx *c, const compile_bufs *b) {
+    c->local_slot = b->local_slot, c->caplocal = b->caplocal;
+    c->vals = b->vals, c->capvals = b->capvals;
+    c->tmpv = b->tmpv, c->captmpv = b->captmpv;
+    c->ctrls = b->ctrls, c->capctrls = b->capctrls;
+    c->scratch = b->scratch, c->capscratch = b->capscratch;
+    c->code = b->code, c->capcode = b->capcode;
+    c->relocs = b->relocs, c->caprelocs = b->caprelocs;
+    c->open = b->open, c->capopen = b->capopen;
+    c->pend = b->pend, c->cappend = b->cappend;
+}
+
+/* back from the context, grown or not; also after a longjmp (the context is in memory:
+ * its address is passed everywhere) */
+static void bufs_return(compile_bufs *b, const ctx *c) {
+    b->local_slot = c->local_slot, b->caplocal = c->caplocal;
+    b->vals = c->vals, b->capvals = c->capvals;
+    b->tmpv = c->tmpv, b->captmpv = c->captmpv;
+    b->ctrls = c->ctrls, b->capctrls = c->capctrls;
+    b->scratch = c->scratch, b->capscratch = c->capscratch;
+    if (!c->in_chunk) b->code = c->code, b->capcode = c->capcode;
+    b->relocs = c->relocs, b->caprelocs = c->caprelocs;
+    b->open = c->open, b->capopen = c->capopen;
+    b->pend = c->pend, b->cappend = c->cappend;
+}
+
+static void bufs_free(compile_bufs *b) {
+    elvm__free(b->local_slot);
+    elvm__free(b->vals);
+    elvm__free(b->tmpv);
+    elvm__free(b->ctrls);
+    elvm__free(b->scratch);
+    elvm__free(b->code);
+    elvm__free(b->relocs);
+    elvm__free(b->open);
+    elvm__free(b->pend);
+    memset(b, 0, sizeof *b);
 }
 
 /* ---- when the code is made ------------------------------------------------------------
@@ -1706,7 +1803,7 @@ static size_t frame_slots_of(uint32_t max_slot, uint32_t nparam_slots) {
 }
 
 static elvm_status compile_func(elvm_module *m, uint32_t defidx, compile_mode mode,
-                                elvm_error *err) {
+                                compile_bufs *bufs, elvm_error *err) {
     func_def *f = &m->funcs[defidx];
     jmp_buf jb;
     ctx c;
@@ -1718,21 +1815,13 @@ static elvm_status compile_func(elvm_module *m, uint32_t defidx, compile_mode mo
     c.fuel = m->engine->cfg.fuel;
     c.r = (reader){f->body, f->body_end, m->bytes, &jb, err, "code section",
                    (int32_t)(m->nfunc_imports + defidx)};
+    bufs_lend(&c, bufs);
     if (setjmp(jb)) {
-        elvm__free(c.local_slot);
-        elvm__free(c.vals);
-        elvm__free(c.ctrls);
-        elvm__free(c.code);
-        elvm__free(c.relocs);
-        elvm__free(c.scratch);
-        elvm__free(c.tmpv);
-        elvm__free(c.open);
-        elvm__free(c.pend);
+        bufs_return(bufs, &c);
         return err ? err->status : ELVM_INVALID;
     }
     c.nlocals = c.type->nparams + f->nlocals;
-    c.local_slot = elvm__malloc(((size_t)c.nlocals + 1) * sizeof(uint32_t));
-    if (!c.local_slot) elvm__rfail(&c.r, ELVM_NOMEM, "out of memory");
+    c.local_slot = grow(&c, c.local_slot, &c.caplocal, (size_t)c.nlocals + 1, sizeof(uint32_t));
     uint32_t s = 0, nparam_slots = 0;
     for (uint32_t i = 0; i < c.nlocals; i++) {
         c.local_slot[i] = s;
@@ -1742,33 +1831,23 @@ static elvm_status compile_func(elvm_module *m, uint32_t defidx, compile_mode mo
     c.nlocal_slots = s;
     c.max_slot = s;
     c.reach = mode != COMPILE_VALIDATE;
+    if (c.reach) code_begin(&c);
     compile_body(&c);
     finish_function(&c);
     compiled_func *cf = f->code;
     if (mode == COMPILE_LATE && frame_slots_of(c.max_slot, nparam_slots) != cf->frame_slots)
         elvm__rfail(&c.r, ELVM_INVALID, "internal error: the frame of the compiled function "
                                         "differs from the validated one");
-    /* cf last, when nothing can fail any more: a local set after setjmp does not survive
-     * the longjmp (it would leak) */
-    cell *code = NULL;
-    bool own_block = false;
+    cell *code = m->lazy ? m->lazy->stub : NULL;
     if (mode == COMPILE_VALIDATE) {
-        elvm__free(c.code);
-        code = m->lazy->stub;
         c.ncode = 0;
-    } else if ((own_block = m->stats.code_bytes + c.ncode * sizeof(cell) < CODE_CHUNKED)) {
-        code = elvm__realloc(c.code, c.ncode * sizeof(cell));
-        if (!code) elvm__rfail(&c.r, ELVM_NOMEM, "out of memory");
     } else {
-        code = code_alloc(m, c.ncode);
-        if (!code) elvm__rfail(&c.r, ELVM_NOMEM, "out of memory");
-        memcpy(code, c.code, c.ncode * sizeof(cell));
-        elvm__free(c.code);
-    }
-    if (mode != COMPILE_VALIDATE)
+        code = c.code;
         for (size_t i = 0; i < c.nrelocs; i++)
             code[c.relocs[i]].target = code + code[c.relocs[i]].u64;
-    cf->own_block = own_block;
+        code_commit(&c);
+    }
+    bufs_return(bufs, &c);
     cf->ncells = c.ncode;
     if (mode != COMPILE_LATE) { /* a late compile leaves what running calls read alone */
         cf->nparams = nparam_slots;
@@ -1778,14 +1857,6 @@ static elvm_status compile_func(elvm_module *m, uint32_t defidx, compile_mode mo
     }
     __atomic_store_n(&cf->code, code, __ATOMIC_RELEASE);
     m->stats.code_bytes += c.ncode * sizeof(cell);
-    elvm__free(c.local_slot);
-    elvm__free(c.vals);
-    elvm__free(c.ctrls);
-    elvm__free(c.relocs);
-    elvm__free(c.scratch);
-    elvm__free(c.tmpv);
-    elvm__free(c.open);
-    elvm__free(c.pend);
     return ELVM_OK;
 }
 
@@ -1814,27 +1885,30 @@ elvm_status elvm__compile_all(elvm_module *m, elvm_error *err) {
         m->lazy->stub[1].u64 = 0;
         m->lazy->stub[2].h = elvm__handler_addr(H, H_LAZY_F);
     }
-    for (uint32_t i = 0; i < ndef; i++) {
-        elvm_status st = compile_func(m, i, m->lazy ? COMPILE_VALIDATE : COMPILE_EAGER, err);
-        if (st != ELVM_OK) return st;
-    }
-    return ELVM_OK;
+    compile_bufs bufs;
+    memset(&bufs, 0, sizeof bufs);
+    elvm_status st = ELVM_OK;
+    for (uint32_t i = 0; i < ndef && st == ELVM_OK; i++)
+        st = compile_func(m, i, m->lazy ? COMPILE_VALIDATE : COMPILE_EAGER, &bufs, err);
+    bufs_free(&bufs);
+    return st;
 }
 
 elvm_status elvm__compile_lazy(const compiled_func *cf, elvm_error *err) {
     elvm_module *m = (elvm_module *)cf->module; /* the module owns its compiled state */
     elvm_status st = ELVM_OK;
     pthread_mutex_lock(&m->lazy->lock);
-    if (cf->code == m->lazy->stub)
-        st = compile_func(m, cf->funcidx - m->nfunc_imports, COMPILE_LATE, err);
+    if (cf->code == m->lazy->stub) {
+        compile_bufs bufs;
+        memset(&bufs, 0, sizeof bufs);
+        st = compile_func(m, cf->funcidx - m->nfunc_imports, COMPILE_LATE, &bufs, err);
+        bufs_free(&bufs);
+    }
     pthread_mutex_unlock(&m->lazy->lock);
     return st;
 }
 
 void elvm__compiled_free(elvm_module *m) {
-    if (m->compiled)
-        for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++)
-            if (m->compiled[i].own_block) elvm__free(m->compiled[i].code);
     for (code_chunk *k = m->code_chunks, *next; k; k = next) {
         next = k->next;
         elvm__free(k);

@@ -132,7 +132,6 @@ typedef struct compiled_func {
     uint32_t nzero;       /* nlocals - nparams: the slots a call zeroes */
     uint32_t frame_slots; /* locals + deepest operand stack */
     uint32_t funcidx;     /* in its module's function index space */
-    bool own_block;       /* `code` is its own allocation, not in the module's code chunks */
     const elvm_module *module;
 } compiled_func;
 

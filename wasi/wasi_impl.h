@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include "elvm.h"
 #include "wasi.h"
@@ -331,7 +332,6 @@ ELVM__HIDDEN uint16_t elvm__wasi_io(wasi_call *c, int host, uint32_t iovs, uint3
 /* Files (fd.c): a filestat (64 bytes at the checked `out`) from a host stat, and the
  * utimensat(2) times for (atim, mtim, fst_flags) or ERRNO_INVAL. */
 struct stat;
-struct timespec;
 ELVM__HIDDEN void elvm__wasi_store_filestat(wasi_call *c, uint32_t out, const struct stat *st);
 ELVM__HIDDEN uint16_t elvm__wasi_times(uint64_t atim, uint64_t mtim, uint32_t fst,
                                        struct timespec ts[2]);

@@ -527,19 +527,19 @@ static void inject_all(const scenario *sc) {
 
 static void test_every_section_kind(void **state) {
     (void)state;
-    scenario sc = {"every section", 0, build_main, P_DONE, ELVM_OK, "", 180};
+    scenario sc = {"every section", 0, build_main, P_DONE, ELVM_OK, "", 140};
     inject_all(&sc);
 }
 
 static void test_every_section_kind_with_fuel(void **state) {
     (void)state;
-    scenario sc = {"every section, fuel", 1, build_main, P_DONE, ELVM_OK, "", 180};
+    scenario sc = {"every section, fuel", 1, build_main, P_DONE, ELVM_OK, "", 140};
     inject_all(&sc);
 }
 
 static void test_invalid_module(void **state) {
     (void)state;
-    scenario sc = {"invalid module", 0, build_invalid, P_MODULE, ELVM_INVALID, "type mismatch", 100};
+    scenario sc = {"invalid module", 0, build_invalid, P_MODULE, ELVM_INVALID, "type mismatch", 70};
     inject_all(&sc);
 }
 
