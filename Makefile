@@ -64,7 +64,7 @@ all: $(B)/elvm $(B)/elvm-attest $(B)/libelvm.a
 
 DEB_PKGS = gcc make clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt binaryen \
            libcmocka-dev libssl-dev libcjson-dev nodejs g++ libtomlplusplus-dev \
-           libclang-rt-14-dev afl++ python3 valgrind
+           libclang-rt-14-dev afl++ python3 valgrind musl-tools
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
@@ -148,7 +148,7 @@ regress: $(B)/elvm
 	@B=$(B) sh tests/regress.sh
 
 cli-test: $(B)/elvm $(B)/elvm-hal build/examples/hal/sealed_notes.wasm
-	@B=$(B) sh tests/cli_limits.sh
+	@B=$(B) ELVM_LIBC=$(ELVM_LIBC) sh tests/cli_limits.sh
 	@B=$(B) sh tests/cli_modfile.sh
 
 # spectest last: its summary line ends the output

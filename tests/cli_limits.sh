@@ -207,7 +207,10 @@ same manifest.toml_as_flags manifest.flags manifest.toml
 # elvm is linked statically, so no dynamic loader runs at its start (cli/cli.mk); the
 # sanitizer build's elvm is dynamic (ASan needs the loader) and does every run itself.
 case "$B" in
-*asan*) skipped static.elvm "the sanitizer build's elvm is dynamic" ;;
+*asan*)
+    skipped static.elvm "the sanitizer build's elvm is dynamic"
+    skipped static.libc "the sanitizer build's elvm is dynamic"
+    ;;
 *)
     if LC_ALL=C readelf -lW "$ELVM" | grep -q "INTERP"; then
         bad static.elvm "$ELVM asks for a dynamic loader (program header INTERP)"
@@ -215,6 +218,16 @@ case "$B" in
         bad static.elvm "$ELVM is not a position-independent executable (no address randomisation)"
     else
         ok static.elvm
+    fi
+    # and against the C library the build chose (ELVM_LIBC, cli/cli.mk): glibc's static
+    # start-up reads GLIBC_TUNABLES, musl's has no such name
+    if LC_ALL=C grep -q GLIBC_TUNABLES "$ELVM"; then libc=glibc; else libc=musl; fi
+    if [ -z "${ELVM_LIBC:-}" ]; then
+        bad static.libc "ELVM_LIBC is not set (make cli-test sets it)"
+    elif [ "$libc" != "$ELVM_LIBC" ]; then
+        bad static.libc "$ELVM is linked against $libc, the build chose $ELVM_LIBC"
+    else
+        ok "static.libc ($libc)"
     fi
     ;;
 esac
