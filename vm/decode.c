@@ -123,10 +123,10 @@ void elvm__skip_immediates(reader *r, elvm_opcode op) {
 
 /* ---- helpers --------------------------------------------------------------------------- */
 
-/* Allocation that unwinds on failure; everything hangs off the module, freed with it. */
-static void *r_alloc(reader *r, size_t count, size_t size) {
-    if (count == 0) count = 1;
-    void *p = elvm__calloc(count, size);
+/* Zeroed room for `count` objects in the module's arena, freed with the module; unwinds
+ * on failure. */
+static void *r_alloc(reader *r, elvm_module *m, size_t count, size_t size) {
+    void *p = count > SIZE_MAX / size ? NULL : elvm__arena_alloc(&m->arena, count * size);
     if (!p) elvm__rfail(r, ELVM_NOMEM, "out of memory");
     return p;
 }
@@ -165,14 +165,23 @@ static bool utf8_valid(const uint8_t *s, size_t n) {
     return true;
 }
 
-static char *r_name(reader *r, uint32_t *len) {
+/* A name (spec 5.2.4): its `*len` bytes, checked, where they are in the binary. */
+static const uint8_t *r_name_bytes(reader *r, uint32_t *len) {
     uint32_t n = elvm__r_u32(r);
-    if (len) *len = n;
+    *len = n;
     if (n > ELVM_MAX_NAME_BYTES) elvm__rfail(r, ELVM_LIMIT, "name too long (%u bytes)", n);
     if (n > (size_t)(r->end - r->p)) elvm__rfail(r, ELVM_MALFORMED, "length out of bounds");
     const uint8_t *s = elvm__r_bytes(r, n);
     if (!utf8_valid(s, n)) elvm__rfail(r, ELVM_MALFORMED, "malformed UTF-8 encoding");
-    char *out = r_alloc(r, n + 1, 1);
+    return s;
+}
+
+/* A name as a NUL-terminated copy in the module's arena. */
+static char *r_name(reader *r, elvm_module *m, uint32_t *len) {
+    uint32_t n;
+    const uint8_t *s = r_name_bytes(r, &n);
+    if (len) *len = n;
+    char *out = r_alloc(r, m, (size_t)n + 1, 1);
     memcpy(out, s, n);
     return out;
 }
@@ -264,7 +273,7 @@ static constexpr_ r_constexpr(reader *r, elvm_module *m, bool *bad_type_or_nonco
 static void sec_type(reader *r, elvm_module *m) {
     /* each count is set once its array exists: elvm_module_free walks them */
     uint32_t n = r_count(r, ELVM_MAX_TYPES, 3, "types");
-    m->types = r_alloc(r, n, sizeof *m->types);
+    m->types = r_alloc(r, m, n, sizeof *m->types);
     m->ntypes = n;
     for (uint32_t i = 0; i < m->ntypes; i++) {
         uint8_t form = elvm__r_u8(r);
@@ -274,11 +283,13 @@ static void sec_type(reader *r, elvm_module *m) {
         }
         functype *t = &m->types[i];
         uint32_t np = r_count(r, ELVM_MAX_PARAMS, 1, "parameters");
-        elvm_valtype tmp[ELVM_MAX_PARAMS];
-        for (uint32_t k = 0; k < np; k++) tmp[k] = elvm__r_valtype(r);
+        /* the parameters are checked, then read again into the array that has room for
+         * the results too (no 4 KB buffer on the stack, a page fault of its own) */
+        reader params = *r;
+        for (uint32_t k = 0; k < np; k++) elvm__r_valtype(r);
         uint32_t nr = r_count(r, ELVM_MAX_PARAMS, 1, "results");
-        t->params = r_alloc(r, np + nr, sizeof(elvm_valtype));
-        memcpy(t->params, tmp, np * sizeof(elvm_valtype));
+        t->params = r_alloc(r, m, np + nr, sizeof(elvm_valtype));
+        for (uint32_t k = 0; k < np; k++) t->params[k] = elvm__r_valtype(&params);
         for (uint32_t k = 0; k < nr; k++) t->params[np + k] = elvm__r_valtype(r);
         t->nparams = np;
         t->nresults = nr;
@@ -291,17 +302,17 @@ static void sec_type(reader *r, elvm_module *m) {
 
 static void sec_import(reader *r, elvm_module *m) {
     uint32_t n = r_count(r, ELVM_MAX_IMPORTS, 4, "imports");
-    m->imports = r_alloc(r, n, sizeof *m->imports);
+    m->imports = r_alloc(r, m, n, sizeof *m->imports);
     m->nimports = n;
     /* the imported types go straight into the module, which frees them on error */
-    tabletype *tt = m->tables = r_alloc(r, m->nimports, sizeof *tt);
-    elvm_limits *ml = m->mems = r_alloc(r, m->nimports, sizeof *ml);
-    globaltype *gt = m->globals = r_alloc(r, m->nimports, sizeof *gt);
+    tabletype *tt = m->tables = r_alloc(r, m, m->nimports, sizeof *tt);
+    elvm_limits *ml = m->mems = r_alloc(r, m, m->nimports, sizeof *ml);
+    globaltype *gt = m->globals = r_alloc(r, m, m->nimports, sizeof *gt);
     uint32_t nt = 0, nm = 0, ng = 0, nf = 0;
     for (uint32_t i = 0; i < m->nimports; i++) {
         import_ *im = &m->imports[i];
-        im->module = r_name(r, &im->module_len);
-        im->name = r_name(r, &im->name_len);
+        im->module = r_name(r, m, &im->module_len);
+        im->name = r_name(r, m, &im->name_len);
         uint8_t kind = elvm__r_u8(r);
         switch (kind) {
         case 0: im->kind = ELVM_EXTERN_FUNC; im->index = elvm__r_u32(r); nf++; break;
@@ -317,23 +328,25 @@ static void sec_import(reader *r, elvm_module *m) {
     m->ntable_imports = m->ntables = nt;
     m->nmem_imports = m->nmems = nm;
     m->nglobal_imports = m->nglobals = ng;
-    m->func_types = r_alloc(r, nf, sizeof(uint32_t));
+    m->func_types = r_alloc(r, m, nf, sizeof(uint32_t));
     m->nfuncs = nf;
     for (uint32_t i = 0, k = 0; i < m->nimports; i++)
         if (m->imports[i].kind == ELVM_EXTERN_FUNC) m->func_types[k++] = m->imports[i].index;
 }
 
-static void *grow_array(reader *r, void *old, size_t oldn, size_t addn, size_t size) {
-    void *p = r_alloc(r, oldn + addn, size);
+/* The imports' part of an index space followed by room for the definitions (the old
+ * array stays in the arena, unused) */
+static void *grow_array(reader *r, elvm_module *m, void *old, size_t oldn, size_t addn,
+                        size_t size) {
+    void *p = r_alloc(r, m, oldn + addn, size);
     if (oldn) memcpy(p, old, oldn * size);
-    elvm__free(old);
     return p;
 }
 
 static void sec_function(reader *r, elvm_module *m) {
     uint32_t n = r_count(r, ELVM_MAX_FUNCS, 1, "functions");
-    m->func_types = grow_array(r, m->func_types, m->nfuncs, n, sizeof(uint32_t));
-    m->funcs = r_alloc(r, n, sizeof(func_def));
+    m->func_types = grow_array(r, m, m->func_types, m->nfuncs, n, sizeof(uint32_t));
+    m->funcs = r_alloc(r, m, n, sizeof(func_def));
     for (uint32_t i = 0; i < n; i++) {
         uint32_t t = elvm__r_u32(r);
         m->func_types[m->nfuncs + i] = t;
@@ -344,22 +357,22 @@ static void sec_function(reader *r, elvm_module *m) {
 
 static void sec_table(reader *r, elvm_module *m) {
     uint32_t n = r_count(r, ELVM_MAX_TABLES, 2, "tables");
-    m->tables = grow_array(r, m->tables, m->ntables, n, sizeof(tabletype));
+    m->tables = grow_array(r, m, m->tables, m->ntables, n, sizeof(tabletype));
     for (uint32_t i = 0; i < n; i++) m->tables[m->ntables + i] = r_tabletype(r);
     m->ntables += n;
 }
 
 static void sec_memory(reader *r, elvm_module *m) {
     uint32_t n = r_count(r, ELVM_MAX_TABLES, 2, "memories");
-    m->mems = grow_array(r, m->mems, m->nmems, n, sizeof(elvm_limits));
+    m->mems = grow_array(r, m, m->mems, m->nmems, n, sizeof(elvm_limits));
     for (uint32_t i = 0; i < n; i++) m->mems[m->nmems + i] = r_limits(r, 0);
     m->nmems += n;
 }
 
 static void sec_global(reader *r, elvm_module *m) {
     uint32_t n = r_count(r, ELVM_MAX_GLOBALS, 3, "globals");
-    m->globals = grow_array(r, m->globals, m->nglobals, n, sizeof(globaltype));
-    m->global_defs = r_alloc(r, n, sizeof(global_def));
+    m->globals = grow_array(r, m, m->globals, m->nglobals, n, sizeof(globaltype));
+    m->global_defs = r_alloc(r, m, n, sizeof(global_def));
     for (uint32_t i = 0; i < n; i++) {
         global_def *g = &m->global_defs[i];
         bool bad;
@@ -372,11 +385,11 @@ static void sec_global(reader *r, elvm_module *m) {
 
 static void sec_export(reader *r, elvm_module *m) {
     uint32_t n = r_count(r, ELVM_MAX_EXPORTS, 3, "exports");
-    m->exports = r_alloc(r, n, sizeof(export_));
+    m->exports = r_alloc(r, m, n, sizeof(export_));
     m->nexports = n;
     for (uint32_t i = 0; i < m->nexports; i++) {
         export_ *e = &m->exports[i];
-        e->name = r_name(r, &e->name_len);
+        e->name = r_name(r, m, &e->name_len);
         uint8_t kind = elvm__r_u8(r);
         if (kind > 3) {
             r->p--;
@@ -390,7 +403,7 @@ static void sec_export(reader *r, elvm_module *m) {
 
 static void sec_elem(reader *r, elvm_module *m) {
     uint32_t n = r_count(r, ELVM_MAX_SEGMENTS, 1, "element segments");
-    m->elems = r_alloc(r, n, sizeof(elem_seg));
+    m->elems = r_alloc(r, m, n, sizeof(elem_seg));
     m->nelems = n;
     for (uint32_t i = 0; i < m->nelems; i++) {
         elem_seg *s = &m->elems[i];
@@ -416,7 +429,7 @@ static void sec_elem(reader *r, elvm_module *m) {
             }
         }
         s->count = r_count(r, ELVM_MAX_TABLE_ELEMS, 1, "elements");
-        s->items = r_alloc(r, s->count, sizeof(constexpr_));
+        s->items = r_alloc(r, m, s->count, sizeof(constexpr_));
         for (uint32_t k = 0; k < s->count; k++) {
             if (exprs) s->items[k] = r_constexpr(r, m, &bad);
             else {
@@ -456,7 +469,7 @@ static void sec_code(reader *r, elvm_module *m) {
             elvm__rfail(&b, ELVM_LIMIT, "too many locals (%llu with the parameters, limit %u)",
                         (unsigned long long)(total + np), ELVM_MAX_LOCALS);
         f->nlocals = (uint32_t)total;
-        f->local_types = r_alloc(r, np + total, sizeof(elvm_valtype));
+        f->local_types = r_alloc(r, m, np + total, sizeof(elvm_valtype));
         if (t) memcpy(f->local_types, t->params, np * sizeof(elvm_valtype));
         b.p = groups;
         for (uint32_t g = 0, k = np; g < ngroups; g++) {
@@ -475,7 +488,7 @@ static void sec_data(reader *r, elvm_module *m) {
     uint32_t n = r_count(r, ELVM_MAX_SEGMENTS, 1, "data segments");
     if (m->has_datacount && m->datacount != n)
         elvm__rfail(r, ELVM_MALFORMED, "data count and data section have inconsistent lengths");
-    m->datas = r_alloc(r, n, sizeof(data_seg));
+    m->datas = r_alloc(r, m, n, sizeof(data_seg));
     m->ndatas = n;
     for (uint32_t i = 0; i < m->ndatas; i++) {
         data_seg *d = &m->datas[i];
@@ -515,11 +528,10 @@ static void sec_names(reader *outer, elvm_module *m) {
         uint32_t n = elvm__r_u32(&s);
         for (uint32_t i = 0; i < n; i++) {
             uint32_t idx = elvm__r_u32(&s);
-            char *name = r_name(&s, NULL);
             if (idx >= m->nfunc_imports && idx < m->nfuncs && !m->funcs[idx - m->nfunc_imports].name)
-                m->funcs[idx - m->nfunc_imports].name = name;
+                m->funcs[idx - m->nfunc_imports].name = r_name(&s, m, NULL);
             else
-                elvm__free(name);
+                r_name_bytes(&s, &(uint32_t){0});
         }
     }
 }
@@ -576,14 +588,13 @@ elvm_status elvm__decode(elvm_module *m, elvm_error *err) {
             last_rank = section_rank(id);
         }
         if (!m->func_declared && id >= 6 && id != 12) {
-            m->func_declared = r_alloc(&r, m->nfuncs, sizeof(bool));
+            m->func_declared = r_alloc(&r, m, m->nfuncs, sizeof(bool));
         }
         switch (id) {
         case 0: {
-            char *name = r_name(&s, NULL);
-            bool is_names = strcmp(name, "name") == 0;
-            elvm__free(name);
-            if (is_names) sec_names(&s, m);
+            uint32_t n;
+            const uint8_t *name = r_name_bytes(&s, &n);
+            if (n == 4 && memcmp(name, "name", 4) == 0) sec_names(&s, m);
             s.p = s.end;
             break;
         }
@@ -606,7 +617,7 @@ elvm_status elvm__decode(elvm_module *m, elvm_error *err) {
     (void)have_funcs;
     if (!have_code && m->nfuncs > m->nfunc_imports)
         elvm__rfail(&r, ELVM_MALFORMED, "function and code section have inconsistent lengths");
-    if (!m->func_declared) m->func_declared = r_alloc(&r, m->nfuncs, sizeof(bool));
+    if (!m->func_declared) m->func_declared = r_alloc(&r, m, m->nfuncs, sizeof(bool));
     if (m->has_datacount && !m->datas && m->datacount != 0)
         elvm__rfail(&r, ELVM_MALFORMED, "data count and data section have inconsistent lengths");
     m->stats.num_funcs = m->nfuncs;

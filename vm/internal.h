@@ -25,6 +25,16 @@ ELVM_HIDDEN void *elvm__realloc(void *p, size_t n);
 ELVM_HIDDEN void elvm__free(void *p);
 ELVM_HIDDEN char *elvm__strdup(const char *s);
 
+/* A bump allocator (arena.c) for objects freed all together, such as a module's decoded
+ * parts. elvm__arena_alloc returns `n` zeroed bytes aligned to 16, or NULL if out of
+ * memory; they stay valid until elvm__arena_free, which frees every block (the arena is
+ * then empty and can be used again). A zeroed elvm_arena is an empty one. */
+typedef struct elvm_arena {
+    struct arena_block *head;
+} elvm_arena;
+ELVM_HIDDEN void *elvm__arena_alloc(elvm_arena *a, size_t n);
+ELVM_HIDDEN void elvm__arena_free(elvm_arena *a);
+
 /* Records a failure in `err` (may be NULL). Returns `status`. */
 ELVM_HIDDEN elvm_status elvm__fail(elvm_error *err, elvm_status status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -166,31 +166,8 @@ elvm_module *elvm_module_new_take(elvm_engine *engine, uint8_t *bytes, size_t le
 
 void elvm_module_free(elvm_module *m) {
     if (!m || --m->refcount > 0) return;
-    for (uint32_t i = 0; i < m->ntypes; i++) elvm__free(m->types[i].params);
-    elvm__free(m->types);
-    for (uint32_t i = 0; i < m->nimports; i++) {
-        elvm__free(m->imports[i].module);
-        elvm__free(m->imports[i].name);
-    }
-    elvm__free(m->imports);
-    elvm__free(m->func_types);
-    if (m->funcs)
-        for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++) {
-            elvm__free(m->funcs[i].local_types);
-            elvm__free(m->funcs[i].name);
-        }
-    elvm__free(m->funcs);
     elvm__compiled_free(m);
-    elvm__free(m->tables);
-    elvm__free(m->mems);
-    elvm__free(m->globals);
-    elvm__free(m->global_defs);
-    for (uint32_t i = 0; i < m->nexports; i++) elvm__free(m->exports[i].name);
-    elvm__free(m->exports);
-    for (uint32_t i = 0; i < m->nelems; i++) elvm__free(m->elems[i].items);
-    elvm__free(m->elems);
-    elvm__free(m->datas);
-    elvm__free(m->func_declared);
+    elvm__arena_free(&m->arena); /* everything decoding made */
     if (m->release) m->release(m->bytes, m->len, m->release_ud);
     elvm__free(m);
 }

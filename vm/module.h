@@ -153,6 +153,7 @@ struct elvm_module {
     size_t len;
     elvm_bytes_release release; /* how to let go of bytes (frees our copy), or NULL */
     void *release_ud;
+    elvm_arena arena; /* what decoding allocates (types, imports, names...): freed with it */
 
     uint32_t ntypes;
     functype *types;

@@ -527,26 +527,26 @@ static void inject_all(const scenario *sc) {
 
 static void test_every_section_kind(void **state) {
     (void)state;
-    scenario sc = {"every section", 0, build_main, P_DONE, ELVM_OK, "", 140};
+    scenario sc = {"every section", 0, build_main, P_DONE, ELVM_OK, "", 80};
     inject_all(&sc);
 }
 
 static void test_every_section_kind_with_fuel(void **state) {
     (void)state;
-    scenario sc = {"every section, fuel", 1, build_main, P_DONE, ELVM_OK, "", 140};
+    scenario sc = {"every section, fuel", 1, build_main, P_DONE, ELVM_OK, "", 80};
     inject_all(&sc);
 }
 
 static void test_invalid_module(void **state) {
     (void)state;
-    scenario sc = {"invalid module", 0, build_invalid, P_MODULE, ELVM_INVALID, "type mismatch", 70};
+    scenario sc = {"invalid module", 0, build_invalid, P_MODULE, ELVM_INVALID, "type mismatch", 50};
     inject_all(&sc);
 }
 
 static void test_start_traps(void **state) {
     (void)state;
     scenario sc = {"start traps", 0, build_start_trap, P_INSTANCE, ELVM_UNINSTANTIABLE,
-                   "unreachable", 100};
+                   "unreachable", 60};
     inject_all(&sc);
 }
 
