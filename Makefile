@@ -95,6 +95,8 @@ $(B)/elvm-spectest: $(SPEC_OBJ) $(B)/libelvm.a
 $(B)/tests/%: tests/unit/%.c $(B)/libelvm.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $< $(B)/libelvm.a $(LDFLAGS) -lcmocka -o $@
+# test_cli_alloc includes cli/alloc.c (the static elvm's allocator) to test it
+$(B)/tests/test_cli_alloc: cli/alloc.c cli/cli.h
 
 # ---- spec testsuite ---------------------------------------------------------------------
 SPEC_WAST = $(wildcard $(TESTSUITE)/*.wast)

@@ -21,6 +21,10 @@ int cli_run(int argc, char **argv);
 int cli_validate(int argc, char **argv);
 int cli_inspect(int argc, char **argv);
 
+/* alloc.c: gives the library the static elvm's start-up region allocator; call before
+ * anything else uses the library. */
+void cli_alloc_install(void);
+
 /* Prints the help of `cmd` ("run", ...) to stdout; returns 0, or -1 if there is no
  * such command. */
 int cli_help(const char *cmd);

@@ -271,7 +271,6 @@ static constexpr_ r_constexpr(reader *r, elvm_module *m, bool *bad_type_or_nonco
 /* ---- sections ---------------------------------------------------------------------- */
 
 static void sec_type(reader *r, elvm_module *m) {
-    /* each count is set once its array exists: elvm_module_free walks them */
     uint32_t n = r_count(r, ELVM_MAX_TYPES, 3, "types");
     m->types = r_alloc(r, m, n, sizeof *m->types);
     m->ntypes = n;

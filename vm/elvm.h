@@ -122,27 +122,33 @@ const char *elvm_valtype_name(elvm_valtype t); /* "i32", ..., "funcref" */
 /* ---- allocator ------------------------------------------------------------------------ */
 
 /* Where the library's heap memory comes from: every allocation of vm/ (modules, compiled
- * code, stores and what they own, linkers) goes through these three; linear memories are
- * reserved with mmap and do not. `ud` is passed back on each call.
+ * code, stores and what they own, linkers) goes through these functions; linear memories
+ * are reserved with mmap and do not. `ud` is passed back on each call.
  *   malloc(size, ud): `size` is never 0.
  *   realloc(ptr, size, ud): `ptr` came from this allocator and is not NULL, `size` is
  *       not 0; when it returns NULL the block must be left as it was (as C's realloc).
  *   free(ptr, ud): `ptr` came from this allocator and is not NULL.
- * Zeroed blocks are malloc + memset. NULL from malloc or realloc is "out of memory": the
- * call that needed the block fails with ELVM_NOMEM (or returns NULL where it returns no
- * status), frees what it made (a failed instantiation leaves its partial instance to the
- * store, as any failed instantiation does) and the library stays usable. The functions
- * are called from whichever threads use the library, concurrently when those do, never
- * from a signal handler. */
+ *   calloc(count, size, ud): optional: `count` objects of `size` bytes, zeroed, neither
+ *       0; NULL if out of memory or if count * size overflows. Without it zeroed blocks
+ *       are malloc + memset, which touches every page: a store's value stack is 8 MiB by
+ *       default, and the C library's calloc hands such a block out as untouched zero
+ *       pages.
+ * NULL from malloc, realloc or calloc is "out of memory": the call that needed the block
+ * fails with ELVM_NOMEM (or returns NULL where it returns no status), frees what it made
+ * (a failed instantiation leaves its partial instance to the store, as any failed
+ * instantiation does) and the library stays usable. The functions are called from
+ * whichever threads use the library, concurrently when those do, never from a signal
+ * handler. */
 typedef struct elvm_allocator {
     void *(*malloc)(size_t size, void *ud);
     void *(*realloc)(void *ptr, size_t size, void *ud);
     void (*free)(void *ptr, void *ud);
     void *ud;
+    void *(*calloc)(size_t count, size_t size, void *ud); /* optional (NULL) */
 } elvm_allocator;
 
-/* Sets the allocator of the whole process; `a` is copied (all three functions must be
- * set), NULL restores the C library's. Call it while no engine, module, store or linker
+/* Sets the allocator of the whole process; `a` is copied (malloc, realloc and free must
+ * be set, calloc may be NULL), NULL restores the C library's. Call it while no engine, module, store or linker
  * exists and no other thread is in the library: each block is freed by the allocator
  * that made it. */
 void elvm_set_allocator(const elvm_allocator *a);

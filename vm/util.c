@@ -24,6 +24,7 @@ void *elvm__calloc(size_t count, size_t size) {
     if (!count) count = 1;
     if (!size) size = 1;
     if (!hooked) return calloc(count, size);
+    if (hook.calloc) return hook.calloc(count, size, hook.ud);
     if (count > SIZE_MAX / size) return NULL;
     void *p = hook.malloc(count * size, hook.ud);
     if (p) memset(p, 0, count * size);

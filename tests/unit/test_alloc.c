@@ -53,7 +53,8 @@ static void inj_free(void *p, void *ud) {
     free(p);
 }
 
-static const elvm_allocator injector = {inj_malloc, inj_realloc, inj_free, &inj};
+static const elvm_allocator injector = {
+    .malloc = inj_malloc, .realloc = inj_realloc, .free = inj_free, .ud = &inj};
 
 static void inj_reset(long fail_at, int sticky) {
     memset(&inj, 0, sizeof inj);
@@ -570,6 +571,44 @@ static void test_allocator_restored(void **state) {
     assert_int_equal(inj.calls, 1);
 }
 
+/* An allocator with calloc: zeroed blocks come from it (the store's value stack, 8 MiB
+ * by default, as one block) and are freed through free; malloc never sees them. */
+static long zero_calls;
+static size_t zero_biggest, malloc_biggest;
+static void *z_calloc(size_t count, size_t size, void *ud) {
+    assert_ptr_equal(ud, &inj);
+    assert_true(count > 0 && size > 0);
+    zero_calls++;
+    if (count * size > zero_biggest) zero_biggest = count * size;
+    void *p = calloc(count, size);
+    assert_non_null(p);
+    inj.live++;
+    return p;
+}
+static void *z_malloc(size_t n, void *ud) {
+    if (n > malloc_biggest) malloc_biggest = n;
+    return inj_malloc(n, ud);
+}
+
+static void test_calloc_hook(void **state) {
+    (void)state;
+    inj_reset(0, 0);
+    const elvm_allocator with_calloc = {.malloc = z_malloc, .realloc = inj_realloc,
+                                        .free = inj_free, .ud = &inj, .calloc = z_calloc};
+    elvm_set_allocator(&with_calloc);
+    elvm_engine *e = elvm_engine_new(NULL);
+    assert_non_null(e);
+    elvm_store *s = elvm_store_new(e);
+    assert_non_null(s);
+    assert_true(zero_calls > 0);
+    assert_true(zero_biggest >= (size_t)8 << 20);
+    assert_true(malloc_biggest < (size_t)1 << 20);
+    elvm_store_free(s);
+    elvm_engine_free(e);
+    assert_int_equal(inj.live, 0); /* every block, calloc's too, went back through free */
+    elvm_set_allocator(NULL);
+}
+
 /* A failed assertion leaves the injector in place: give the next test the C library. */
 static int restore_allocator(void **state) {
     (void)state;
@@ -581,6 +620,7 @@ int main(void) {
     wb_watchdog(600);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_allocator_restored, restore_allocator),
+        cmocka_unit_test_teardown(test_calloc_hook, restore_allocator),
         cmocka_unit_test_teardown(test_every_section_kind, restore_allocator),
         cmocka_unit_test_teardown(test_every_section_kind_with_fuel, restore_allocator),
         cmocka_unit_test_teardown(test_invalid_module, restore_allocator),

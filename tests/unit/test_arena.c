@@ -38,7 +38,7 @@ static void hk_free(void *p, void *ud) {
     hk.frees++;
     free(p);
 }
-static const elvm_allocator hook = {hk_malloc, hk_realloc, hk_free, NULL};
+static const elvm_allocator hook = {.malloc = hk_malloc, .realloc = hk_realloc, .free = hk_free};
 
 static int setup(void **state) {
     (void)state;

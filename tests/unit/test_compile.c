@@ -236,7 +236,7 @@ static void test_lazy_out_of_memory(void **state) {
     (void)state;
     big_module b;
     build(&b, 10, 3);
-    elvm_allocator a = {a_malloc, a_realloc, a_free, NULL};
+    elvm_allocator a = {.malloc = a_malloc, .realloc = a_realloc, .free = a_free};
     elvm_set_allocator(&a);
     wb_rt rt;
     open_big(&rt, &b, 0, ELVM_COMPILE_LAZY);
