@@ -26,6 +26,7 @@ enum {
 
 static alignas(16) unsigned char region[REGION];
 static size_t top = 0;              /* bytes of the region handed out, headers included */
+static size_t high = 0;             /* the most `top` has been: past it all is still zero */
 static size_t newest = (size_t)-1;  /* offset of the newest block's header, or none */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -48,7 +49,19 @@ static void *cut(size_t n) {
     memcpy(h, &n, sizeof n);
     newest = top;
     top += rounded(n);
+    if (top > high) high = top;
     return h + HDR;
+}
+
+/* Like cut, zeroed: only what lies below the high-water mark can have been written, the
+ * rest stays untouched (as calloc's fresh pages would). Under the lock. */
+static void *cut_zeroed(size_t n) {
+    size_t written = high;
+    unsigned char *p = cut(n);
+    if (!p) return NULL;
+    size_t from = (size_t)(p - region);
+    if (from < written) memset(p, 0, (written < from + n ? written : from + n) - from);
+    return p;
 }
 
 static void *r_malloc(size_t n, void *ud) {
@@ -63,10 +76,9 @@ static void *r_calloc(size_t count, size_t size, void *ud) {
     (void)ud;
     if (size && count > (size_t)-1 / size) return NULL;
     pthread_mutex_lock(&lock);
-    void *p = cut(count * size);
+    void *p = cut_zeroed(count * size);
     pthread_mutex_unlock(&lock);
-    if (!p) return calloc(count, size);
-    return memset(p, 0, count * size); /* a block given back may have been written */
+    return p ? p : calloc(count, size);
 }
 
 static void r_free(void *p, void *ud) {
@@ -88,8 +100,10 @@ static void *r_realloc(void *p, size_t n, void *ud) {
     size_t old = block_size(p);
     size_t at = (size_t)((unsigned char *)p - HDR - region);
     pthread_mutex_lock(&lock);
-    bool in_place = n <= old || (at == newest && n <= REGION - HDR && rounded(n) <= REGION - at);
+    bool in_place = n <= old ||
+                    (at == newest && n <= REGION - HDR && rounded(n) <= REGION - at);
     if (in_place && at == newest) top = at + rounded(n > old ? n : old);
+    if (top > high) high = top;
     if (in_place && n > old) memcpy(region + at, &n, sizeof n);
     pthread_mutex_unlock(&lock);
     if (in_place) return p;

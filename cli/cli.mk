@@ -41,13 +41,22 @@ $(TOML_PLUGIN): $(B)/obj/cli/toml.pic.o cli/toml.map
 # musl 1.2.3 (Debian 12) applies no RELR relocations in a static PIE, so that link keeps
 # plain RELA ones. The sanitizer build's elvm stays dynamic (ASan and UBSan need the
 # dynamic loader) and does every run itself.
-MUSL_LIB  ?= /usr/lib/$(shell $(CC) -print-multiarch | sed 's/-gnu$$/-musl/')
+# (decided once per make run, when make reads this: `make deps all` on a machine without
+# musl builds against glibc in that run, and the next run relinks against musl)
 MUSL_CC   ?= musl-gcc
-ELVM_LIBC ?= $(if $(and $(wildcard $(MUSL_LIB)/rcrt1.o),$(shell command -v $(MUSL_CC))),musl,glibc)
+ifndef MUSL_LIB
+MUSL_LIB  := /usr/lib/$(shell $(CC) -print-multiarch | sed 's/-gnu$$/-musl/')
+endif
+ifndef ELVM_LIBC
+ELVM_LIBC := $(if $(and $(wildcard $(MUSL_LIB)/rcrt1.o),$(shell command -v $(MUSL_CC))),musl,glibc)
+endif
 # $(B)/elvm.libc holds the choice, rewritten only when it changes, so a new choice relinks
 ifneq ($(SANITIZE),1)
 $(shell mkdir -p $(B) && [ "$$(cat $(B)/elvm.libc 2>/dev/null)" = "$(ELVM_LIBC)" ] || \
         echo "$(ELVM_LIBC)" > $(B)/elvm.libc)
+# and again when `make clean all` removed it in this run
+$(B)/elvm.libc:
+	@mkdir -p $(@D) && echo "$(ELVM_LIBC)" > $@
 endif
 ifeq ($(SANITIZE),1)
 $(B)/elvm: $(CLI_OBJ) $(B)/libelvm.a cli/cli.mk | $(TOML_PLUGIN)

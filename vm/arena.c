@@ -9,6 +9,7 @@
 struct arena_block {
     struct arena_block *next;
     size_t used, cap; /* bytes of data[] */
+    bool own;         /* one large object's block, not one to bump in */
     alignas(16) unsigned char data[];
 };
 
@@ -23,20 +24,21 @@ void *elvm__arena_alloc(elvm_arena *a, size_t n) {
     if (n == 0) n = 1;
     if (n > SIZE_MAX - ARENA_ALIGN - sizeof(struct arena_block)) return NULL;
     n = (n + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
-    struct arena_block *b = a->head;
+    struct arena_block *b = a->head; /* the block to bump in, or a large object's */
     if (b && b->cap - b->used >= n) {
         void *p = b->data + b->used;
         b->used += n;
         memset(p, 0, n);
         return p;
     }
-    size_t next = b ? b->cap * 2 : ARENA_FIRST;
+    size_t next = b && !b->own ? b->cap * 2 : ARENA_FIRST;
     if (next > ARENA_MAX) next = ARENA_MAX;
     if (n > next / 4) {
         /* a large object gets a block of its own, behind the head, whose room stays in use */
         struct arena_block *own = elvm__malloc(sizeof *own + n);
         if (!own) return NULL;
         own->used = own->cap = n;
+        own->own = true;
         if (b) {
             own->next = b->next;
             b->next = own;
@@ -50,6 +52,7 @@ void *elvm__arena_alloc(elvm_arena *a, size_t n) {
     struct arena_block *nb = elvm__malloc(sizeof *nb + next);
     if (!nb) return NULL;
     nb->next = b;
+    nb->own = false;
     nb->cap = next;
     nb->used = n;
     a->head = nb;

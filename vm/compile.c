@@ -1647,7 +1647,9 @@ static void finish_function(ctx *c) {
  * already holds, and stays there: a module's code is contiguous, and a small module's
  * takes few pages (each 4 KiB page of new memory costs a page fault of ~10 us on these
  * VMs). When a function outgrows the room left, what it has so far moves to a new chunk
- * and the old chunk's tail stays unused. The first chunk is sized from the code section
+ * and the old chunk's tail (with that partial copy) stays unused until the module is
+ * freed: a huge function keeps up to about twice its size, where a realloc'd buffer
+ * would have given the old copy back. The first chunk is sized from the code section
  * (compiled code is 4.4-5.3 times the wasm code here: `elvm inspect`), up to
  * CODE_CHUNK_MIN; each next one doubles, up to CODE_CHUNK_MAX. Their 2 MiB-aligned parts
  * are offered to the kernel for transparent huge pages (128 MiB: 425 ms in 4 KiB pages,

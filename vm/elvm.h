@@ -124,7 +124,8 @@ const char *elvm_valtype_name(elvm_valtype t); /* "i32", ..., "funcref" */
 /* Where the library's heap memory comes from: every allocation of vm/ (modules, compiled
  * code, stores and what they own, linkers) goes through these functions; linear memories
  * are reserved with mmap and do not. `ud` is passed back on each call.
- *   malloc(size, ud): `size` is never 0.
+ *   malloc(size, ud): `size` is never 0; the block aligned as C's malloc aligns
+ *       (for max_align_t: 16 bytes on x86-64).
  *   realloc(ptr, size, ud): `ptr` came from this allocator and is not NULL, `size` is
  *       not 0; when it returns NULL the block must be left as it was (as C's realloc).
  *   free(ptr, ud): `ptr` came from this allocator and is not NULL.
@@ -138,19 +139,20 @@ const char *elvm_valtype_name(elvm_valtype t); /* "i32", ..., "funcref" */
  * (a failed instantiation leaves its partial instance to the store, as any failed
  * instantiation does) and the library stays usable. The functions are called from
  * whichever threads use the library, concurrently when those do, never from a signal
- * handler. */
+ * handler. Zero-initialise the struct (`= {0}`, or designated initializers) and set what
+ * you have: members this header gains later read as NULL. */
 typedef struct elvm_allocator {
     void *(*malloc)(size_t size, void *ud);
     void *(*realloc)(void *ptr, size_t size, void *ud);
     void (*free)(void *ptr, void *ud);
     void *ud;
-    void *(*calloc)(size_t count, size_t size, void *ud); /* optional (NULL) */
+    void *(*calloc)(size_t count, size_t size, void *ud); /* optional */
 } elvm_allocator;
 
 /* Sets the allocator of the whole process; `a` is copied (malloc, realloc and free must
- * be set, calloc may be NULL), NULL restores the C library's. Call it while no engine, module, store or linker
- * exists and no other thread is in the library: each block is freed by the allocator
- * that made it. */
+ * be set, calloc may be NULL), NULL restores the C library's. Call it while no engine,
+ * module, store or linker exists and no other thread is in the library: each block is
+ * freed by the allocator that made it. */
 void elvm_set_allocator(const elvm_allocator *a);
 
 /* ---- engine -------------------------------------------------------------------------- */

@@ -164,7 +164,7 @@ struct elvm_module {
     uint32_t *func_types; /* typeidx of every function */
     func_def *funcs;      /* the nfuncs - nfunc_imports defined ones */
     struct compiled_func *compiled; /* their threaded code, by defidx */
-    struct code_chunk *code_chunks; /* where large modules' code lives (compile.c) */
+    struct code_chunk *code_chunks; /* where its compiled code lives (compile.c) */
     struct lazy_compile *lazy; /* compiling on first call (compile.c), or NULL */
     uint32_t ntables, ntable_imports;
     tabletype *tables;

@@ -16,6 +16,7 @@
  * refuses every allocation once `refuse` is set. */
 static struct {
     long mallocs, frees;
+    size_t last_size; /* of the newest block */
     bool refuse;
 } hk;
 
@@ -26,6 +27,7 @@ static void *hk_malloc(size_t n, void *ud) {
     if (p) {
         memset(p, 0xAA, n);
         hk.mallocs++;
+        hk.last_size = n;
     }
     return p;
 }
@@ -103,10 +105,12 @@ static void test_large_object_own_block(void **state) {
     assert_ptr_equal(s2, s1 + 32); /* right after the first, in the same block */
     assert_true(all_zero(s2, 32));
     assert_true(all_zero(s1, 32));
-    /* a large object as the arena's first */
+    /* a large object as the arena's first: the small one after it gets a first-sized
+     * block (one page), not one sized from the large object's */
     elvm_arena b = {0};
     assert_non_null(elvm__arena_alloc(&b, 200000));
     assert_non_null(elvm__arena_alloc(&b, 8));
+    assert_true(hk.last_size <= 4096);
     elvm__arena_free(&a);
     elvm__arena_free(&b);
     assert_int_equal(hk.frees, hk.mallocs);

@@ -1,7 +1,8 @@
 /* test_compile.c: where compiled code lives and when it is made (vm/compile.c).
- * - A module past 1 MiB of compiled code puts its later functions' code into large shared
- *   chunks; calls crossing from functions with their own block into chunked ones and
- *   back run as anywhere else, with and without fuel.
+ * - A module's code fills its first chunk (sized from the code section) and goes on in
+ *   the next: calls crossing from one chunk into another and back run as anywhere else,
+ *   with and without fuel. A function that outgrows the room left in a chunk moves to a
+ *   new one halfway through, with its forward and backward branches, eagerly and lazily.
  * - Lazily, a module is only validated when made; each function compiles on its first
  *   call, to the same code (the same total size once all ran), with the same fuel
  *   consumption, from several threads at once, and a compile that finds no memory traps
@@ -90,6 +91,15 @@ static uint64_t code_bytes(const elvm_module *m) {
     return st.code_bytes;
 }
 
+/* The bytes of compiled code the module's first chunk holds (compile.c's
+ * first_chunk_bytes: 5.5 per byte of wasm code and 1 KiB, up to 4 MiB), less its header. */
+static uint64_t first_chunk(const elvm_module *m) {
+    elvm_module_stats st;
+    elvm_module_stats_get(m, &st);
+    uint64_t want = st.wasm_code_bytes / 2 * 11 + 1024;
+    return want > (4u << 20) ? (4u << 20) : want;
+}
+
 static void open_big(wb_rt *rt, const big_module *b, int fuel, int compile) {
     elvm_config cfg;
     elvm_config_default(&cfg);
@@ -107,9 +117,10 @@ static void run_chunks(int fuel) {
     build(&b, NFUNCS, ADDS);
     wb_rt rt;
     open_big(&rt, &b, fuel, ELVM_COMPILE_EAGER);
-    if (code_bytes(rt.module) < (3u << 20) / 2) /* chunks take over at 1 MiB */
-        fail_msg("only %llu bytes of code: the chunks are not reached",
-                 (unsigned long long)code_bytes(rt.module));
+    if (code_bytes(rt.module) <= first_chunk(rt.module))
+        fail_msg("%llu bytes of code fit in the first chunk (%llu): no second one",
+                 (unsigned long long)code_bytes(rt.module),
+                 (unsigned long long)first_chunk(rt.module));
     call_ok(&rt, &b, "first", 0, 7);
     call_ok(&rt, &b, "middle", NFUNCS / 2, -3);
     call_ok(&rt, &b, "last", NFUNCS - 1, 7); /* through every function */
@@ -125,6 +136,79 @@ static void test_code_in_chunks(void **state) {
 static void test_code_in_chunks_with_fuel(void **state) {
     (void)state;
     run_chunks(1);
+}
+
+/* One function, (i32) -> i32, x + NADDS + 6: a loop counting its local to 3 and a
+ * br_table of NTARGETS labels that all leave a block; then NADDS adds of 1 to x in a row,
+ * straight-line code of ~8 compiled bytes per wasm byte, more than the first chunk
+ * (5.5 per wasm byte) holds, so the function moves to a new chunk halfway through them;
+ * then the same loop counting on to 6 and the same br_table. Each branch kind is used on
+ * both sides of the move. */
+enum { NTARGETS = 100, NADDS = 3000 };
+
+static void outgrowing_loop(wb *code, int upto) {
+    WB_BYTES(code, W_LOOP, W_BLOCKTYPE_EMPTY, W_LOCAL_GET, 1, W_I32_CONST, 1, W_I32_ADD,
+             W_LOCAL_TEE, 1, W_I32_CONST, (uint8_t)upto, W_I32_LT_S, W_BR_IF, 0, W_END);
+}
+
+static void outgrowing_table(wb *code) {
+    WB_BYTES(code, W_BLOCK, W_BLOCKTYPE_EMPTY, W_LOCAL_GET, 0, 0x0E); /* br_table */
+    wb_u32(code, NTARGETS);
+    for (int i = 0; i < NTARGETS; i++) wb_byte(code, 0);
+    WB_BYTES(code, 0, W_END); /* default label, end of the block */
+}
+
+static void build_outgrowing(wb *code, wb *bytes) {
+    memset(code, 0, sizeof *code);
+    WB_BYTES(code, 0x01, 0x01, W_I32); /* one i32 local */
+    outgrowing_loop(code, 3);
+    outgrowing_table(code);
+    wb_byte(code, W_LOCAL_GET);
+    wb_byte(code, 0);
+    for (int i = 0; i < NADDS; i++) WB_BYTES(code, W_I32_CONST, 1, W_I32_ADD);
+    WB_BYTES(code, W_LOCAL_SET, 0);
+    outgrowing_loop(code, 6);
+    outgrowing_table(code);
+    WB_BYTES(code, W_LOCAL_GET, 0, W_LOCAL_GET, 1, W_I32_ADD, W_END);
+    wb_fn fn = {"i", "i", code->p, code->len, "f", NULL};
+    wb_mod m = {.funcs = &fn, .nfuncs = 1};
+    wb_build(&m, bytes);
+}
+
+static void run_outgrowing(int fuel, int compile) {
+    wb code, bytes;
+    build_outgrowing(&code, &bytes);
+    elvm_config cfg;
+    elvm_config_default(&cfg);
+    cfg.fuel = fuel;
+    cfg.compile = compile;
+    wb_rt rt;
+    wb_rt_init(&rt, &cfg);
+    if (fuel) elvm_store_set_fuel(rt.store, 1u << 30);
+    wb_rt_load(&rt, bytes.p, bytes.len, NULL, 0);
+    /* every target of the first table and the default */
+    for (int32_t x = -2; x <= NTARGETS + 1; x++) {
+        int32_t res = 0;
+        elvm_error err;
+        elvm_status st = call(rt.store, rt.inst, "f", x, &res, &err);
+        if (st != ELVM_OK) fail_msg("f(%d): %s: %s", x, elvm_strerror(st), err.msg);
+        if (res != x + NADDS + 6) fail_msg("f(%d) = %d, want %d", x, res, x + NADDS + 6);
+    }
+    if (code_bytes(rt.module) <= first_chunk(rt.module))
+        fail_msg("%llu bytes of code fit in the first chunk (%llu): the function did not move",
+                 (unsigned long long)code_bytes(rt.module),
+                 (unsigned long long)first_chunk(rt.module));
+    wb_rt_close(&rt);
+    wb_free(&code);
+    wb_free(&bytes);
+}
+
+static void test_function_outgrows_chunk(void **state) {
+    (void)state;
+    run_outgrowing(0, ELVM_COMPILE_EAGER);
+    run_outgrowing(1, ELVM_COMPILE_EAGER);
+    run_outgrowing(0, ELVM_COMPILE_LAZY);
+    run_outgrowing(1, ELVM_COMPILE_LAZY);
 }
 
 /* ---- lazy compilation ------------------------------------------------------------------ */
@@ -283,6 +367,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_code_in_chunks),
         cmocka_unit_test(test_code_in_chunks_with_fuel),
+        cmocka_unit_test(test_function_outgrows_chunk),
         cmocka_unit_test(test_lazy),
         cmocka_unit_test(test_lazy_with_fuel),
         cmocka_unit_test(test_lazy_threads),
