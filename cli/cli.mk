@@ -57,6 +57,9 @@ $(shell mkdir -p $(B) && [ "$$(cat $(B)/elvm.libc 2>/dev/null)" = "$(ELVM_LIBC)"
 # and again when `make clean all` removed it in this run
 $(B)/elvm.libc:
 	@mkdir -p $(@D) && echo "$(ELVM_LIBC)" > $@
+# the same CLI, dynamic, whichever C library elvm has
+$(B)/elvm-dyn: $(CLI_OBJ) $(B)/libelvm.a cli/cli.mk | $(TOML_PLUGIN)
+	$(CC) $(CLI_OBJ) $(B)/libelvm.a $(LDFLAGS) $(CLI_LIBS) -o $@
 endif
 ifeq ($(SANITIZE),1)
 $(B)/elvm: $(CLI_OBJ) $(B)/libelvm.a cli/cli.mk | $(TOML_PLUGIN)
@@ -87,8 +90,6 @@ $(B)/elvm: $(MUSL_CLI_OBJ) $(B)/obj-musl/libelvm.a cli/cli.mk $(B)/elvm.libc | $
 	  $(shell $(CC) -print-file-name=crtbeginS.o) $(MUSL_CLI_OBJ) $(B)/obj-musl/libelvm.a \
 	  -L$(MUSL_LIB) -lc $(shell $(CC) -print-libgcc-file-name) \
 	  $(shell $(CC) -print-file-name=crtendS.o) $(MUSL_LIB)/crtn.o -o $@
-$(B)/elvm-dyn: $(CLI_OBJ) $(B)/libelvm.a cli/cli.mk | $(TOML_PLUGIN)
-	$(CC) $(CLI_OBJ) $(B)/libelvm.a $(LDFLAGS) $(CLI_LIBS) -o $@
 else
 # only the files that test ELVM_CLI_STATIC are compiled again for it
 STATIC_CLI_SRC = $(shell grep -l ELVM_CLI_STATIC $(CLI_SRC))
@@ -101,6 +102,4 @@ $(B)/obj-static/cli/%.o: cli/%.c $(wildcard cli/*.h vm/elvm.h wasi/wasi.h)
 $(B)/elvm: $(STATIC_CLI_OBJ) $(B)/libelvm.a cli/cli.mk $(B)/elvm.libc | $(B)/elvm-dyn
 	$(CC) -static-pie $(STATIC_CLI_OBJ) $(B)/libelvm.a $(LDFLAGS) -lpthread \
 	  -Wl,-z,pack-relative-relocs -o $@
-$(B)/elvm-dyn: $(CLI_OBJ) $(B)/libelvm.a cli/cli.mk | $(TOML_PLUGIN)
-	$(CC) $(CLI_OBJ) $(B)/libelvm.a $(LDFLAGS) $(CLI_LIBS) -o $@
 endif

@@ -265,7 +265,7 @@ int cli_exec_sibling(const char *name, const char *needed_by, char **argv) {
 }
 
 int main(int argc, char **argv) {
-#if defined(ELVM_CLI_STATIC) && !defined(__SANITIZE_ADDRESS__)
+#ifdef ELVM_CLI_STATIC
     cli_alloc_install(); /* cli/alloc.c says why elvm-dyn and sanitizer builds do not */
 #endif
     if (argc < 2) {

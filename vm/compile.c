@@ -1731,56 +1731,42 @@ static void code_commit(ctx *c) {
  * The growing arrays of the context, lent to one function's compile after another, so a
  * module's compile grows each once instead of allocating and freeing them per function.
  * `code` is only for a function validated without being compiled (it emits nothing that
- * runs): compiled code goes straight to the module's chunks. */
+ * runs): compiled code goes straight to the module's chunks. COMPILE_BUFS lists the
+ * others as (type, array, capacity), once for the struct, lending, return and freeing. */
+#define COMPILE_BUFS(X)                                                                 \
+    X(uint32_t, local_slot, caplocal) X(ventry, vals, capvals) X(ventry, tmpv, captmpv)   \
+    X(ctrl, ctrls, capctrls) X(uint32_t, scratch, capscratch) X(size_t, relocs, caprelocs) \
+    X(open_field, open, capopen) X(pend_field, pend, cappend)
+
 typedef struct compile_bufs {
-    uint32_t *local_slot;
-    ventry *vals, *tmpv;
-    ctrl *ctrls;
-    uint32_t *scratch;
+#define BUF_FIELD(type, p, cap) type *p; size_t cap;
+    COMPILE_BUFS(BUF_FIELD)
+#undef BUF_FIELD
     cell *code;
-    size_t *relocs;
-    open_field *open;
-    pend_field *pend;
-    size_t caplocal, capvals, captmpv, capctrls, capscratch, capcode, caprelocs, capopen,
-        cappend;
+    size_t capcode;
 } compile_bufs;
 
 static void bufs_lend(ctx *c, const compile_bufs *b) {
-    c->local_slot = b->local_slot, c->caplocal = b->caplocal;
-    c->vals = b->vals, c->capvals = b->capvals;
-    c->tmpv = b->tmpv, c->captmpv = b->captmpv;
-    c->ctrls = b->ctrls, c->capctrls = b->capctrls;
-    c->scratch = b->scratch, c->capscratch = b->capscratch;
+#define LEND(type, p, cap) c->p = b->p, c->cap = b->cap;
+    COMPILE_BUFS(LEND)
+#undef LEND
     c->code = b->code, c->capcode = b->capcode;
-    c->relocs = b->relocs, c->caprelocs = b->caprelocs;
-    c->open = b->open, c->capopen = b->capopen;
-    c->pend = b->pend, c->cappend = b->cappend;
 }
 
 /* back from the context, grown or not; also after a longjmp (the context is in memory:
  * its address is passed everywhere) */
 static void bufs_return(compile_bufs *b, const ctx *c) {
-    b->local_slot = c->local_slot, b->caplocal = c->caplocal;
-    b->vals = c->vals, b->capvals = c->capvals;
-    b->tmpv = c->tmpv, b->captmpv = c->captmpv;
-    b->ctrls = c->ctrls, b->capctrls = c->capctrls;
-    b->scratch = c->scratch, b->capscratch = c->capscratch;
+#define RETURN(type, p, cap) b->p = c->p, b->cap = c->cap;
+    COMPILE_BUFS(RETURN)
+#undef RETURN
     if (!c->in_chunk) b->code = c->code, b->capcode = c->capcode;
-    b->relocs = c->relocs, b->caprelocs = c->caprelocs;
-    b->open = c->open, b->capopen = c->capopen;
-    b->pend = c->pend, b->cappend = c->cappend;
 }
 
 static void bufs_free(compile_bufs *b) {
-    elvm__free(b->local_slot);
-    elvm__free(b->vals);
-    elvm__free(b->tmpv);
-    elvm__free(b->ctrls);
-    elvm__free(b->scratch);
+#define FREE(type, p, cap) elvm__free(b->p);
+    COMPILE_BUFS(FREE)
+#undef FREE
     elvm__free(b->code);
-    elvm__free(b->relocs);
-    elvm__free(b->open);
-    elvm__free(b->pend);
     memset(b, 0, sizeof *b);
 }
 
